@@ -1,0 +1,49 @@
+# All setup happens here: a fresh machine needs only python3 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck pytest docs bench test-matrix clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check mirastream tests examples benchmarks
+	$(BIN)/ruff format --check mirastream tests examples benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir .site
+
+test: lint typecheck pytest docs
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+# The suite on every installed CPython 3.10-3.13, each in its own venv.
+test-matrix:
+	@for v in 3.10 3.11 3.12 3.13; do \
+	  py=$$(command -v python$$v || ls -d $$HOME/.pyenv/versions/$$v.*/bin/python 2>/dev/null | tail -n1); \
+	  if [ -z "$$py" ]; then echo "python$$v: not installed, skipped"; continue; fi; \
+	  echo "== $$py"; \
+	  $$py -m venv .venv-$$v && .venv-$$v/bin/python -m pip install --quiet -e '.[dev]' \
+	    && .venv-$$v/bin/pytest || exit 1; \
+	done
+
+clean:
+	rm -rf $(VENV) .venv-3.* .site .mypy_cache .ruff_cache
