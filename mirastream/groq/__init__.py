@@ -1,0 +1,52 @@
+"""Low level: a drop-in replacement for the groq SDK's chat completions.
+
+Replace ``from groq import Groq`` with ``from mirastream.groq import Groq``; the rest of
+the code stays as it is.
+"""
+
+from mirastream.errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APIStreamError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    MirastreamError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    StreamDecodeError,
+    StreamError,
+    StreamInterruptedError,
+    UnprocessableEntityError,
+)
+from mirastream.groq._client import AsyncGroq, Groq
+from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AsyncGroq",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChunkDecoder",
+    "ConflictError",
+    "Groq",
+    "InternalServerError",
+    "MirastreamError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Stream",
+    "StreamDecodeError",
+    "StreamError",
+    "StreamInterruptedError",
+    "UnprocessableEntityError",
+]

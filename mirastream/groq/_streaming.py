@@ -1,0 +1,276 @@
+"""``Stream`` / ``AsyncStream``: typed chunks from a streaming HTTP response.
+
+:class:`ChunkDecoder` is the sans-IO core (bytes in, chunks out) and the one place that
+knows how a Groq stream ends: ``data: [DONE]``, an ``event: error`` frame or a data-only
+``{"error": ...}`` object, or a body that stops early. The two stream classes are short
+loops that feed it from httpx and translate transport failures once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+from jiter import from_json
+
+from mirastream._sse import SSEDecoder
+from mirastream.errors import (
+    APIStreamError,
+    StreamDecodeError,
+    StreamError,
+    StreamInterruptedError,
+)
+from mirastream.groq.types import ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["AsyncStream", "ChunkDecoder", "Stream"]
+
+T = TypeVar("T")
+
+_DONE = b"[DONE]"
+
+
+class ChunkDecoder:
+    """Turns the bytes of a streaming response into :class:`ChatCompletionChunk` objects.
+
+    Call :meth:`feed` with each piece of the body and :meth:`end` at end of body.
+    ``feed`` never raises: the chunks that arrived before a failure are returned first
+    and the failure is kept in :attr:`error` for the caller to raise after yielding them.
+
+    Attributes:
+        stopped: ``True`` once ``[DONE]`` or an error ended the stream; later bytes are ignored.
+        error: The :class:`StreamError` that ended the stream, if any.
+        finished: ``True`` once a chunk carried a ``finish_reason``.
+    """
+
+    __slots__ = ("_sse", "error", "finished", "request", "stopped")
+
+    def __init__(self, request: httpx.Request | None = None) -> None:
+        self._sse = SSEDecoder()
+        self.request = request
+        self.stopped = False
+        self.finished = False
+        self.error: StreamError | None = None
+
+    def feed(self, data: bytes) -> list[ChatCompletionChunk]:
+        """Decode the next piece of the body.
+
+        Args:
+            data: Bytes as read from the network, cut anywhere.
+
+        Returns:
+            The chunks completed by ``data``, in order.
+        """
+        chunks: list[ChatCompletionChunk] = []
+        if self.stopped:
+            return chunks
+        for event in self._sse.feed(data):
+            raw = event.raw_data
+            if event.event == "message":
+                if raw == _DONE:
+                    self.stopped = True
+                    break
+                obj = self._decode(raw)
+                if obj is None:
+                    continue  # an empty data field carries no chunk
+                if type(obj) is not dict or obj.get("error"):
+                    self._fail(obj, raw)
+                    break
+                chunk = ChatCompletionChunk(obj)
+                if not self.finished:
+                    for choice in chunk.choices:
+                        if choice.finish_reason is not None:
+                            self.finished = True
+                chunks.append(chunk)
+            elif event.event == "error":
+                self._fail(self._decode(raw), raw)
+                break
+            # Other named events (keep-alives and the like) carry no chunk.
+            if self.stopped:
+                break
+        return chunks
+
+    def end(self) -> None:
+        """Signal end of body; records a :class:`StreamInterruptedError` if it came too early."""
+        self._sse.flush()
+        if not self.stopped and not self.finished:
+            self.error = StreamInterruptedError(
+                "The stream ended before it was complete: no finish_reason and no [DONE].",
+                request=self.request,
+            )
+        self.stopped = True
+
+    def _decode(self, raw: bytes) -> Any:
+        try:
+            return from_json(raw)
+        except ValueError:
+            pass
+        text = raw.decode("utf-8", "replace")
+        if not text.strip():
+            return None
+        try:
+            # Invalid UTF-8 inside a JSON string: decode with replacement, as SSE requires.
+            return from_json(text.encode())
+        except ValueError as exc:
+            self.error = StreamDecodeError(
+                f"Invalid JSON in stream event: {text[:200]!r} ({exc})",
+                data=text,
+                request=self.request,
+            )
+            self.stopped = True
+            return None
+
+    def _fail(self, obj: Any, raw: bytes) -> None:
+        if self.error is not None:
+            return  # _decode already recorded why
+        self.stopped = True
+        if isinstance(obj, dict) and "error" in obj:
+            self.error = APIStreamError(obj["error"], request=self.request)
+        else:
+            text = raw.decode("utf-8", "replace")
+            self.error = StreamDecodeError(
+                f"Stream event is not a chat-completion chunk: {text[:200]!r}",
+                data=text,
+                request=self.request,
+            )
+
+
+class Stream(Generic[T]):
+    """Chunks of a streaming completion; iterate it, then it closes itself.
+
+    Use it as a context manager, or call :meth:`close`, to stop early: the HTTP
+    response is closed on every exit path (end, error, ``break`` + close, GC).
+
+    Attributes:
+        response: The underlying ``httpx.Response`` (headers: ``x-request-id``,
+            ``x-ratelimit-*``).
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._iterator: Iterator[T] = self._iterate()
+
+    def _iterate(self) -> Iterator[T]:
+        response = self.response
+        decoder = ChunkDecoder(response.request)
+        try:
+            try:
+                body = response.iter_bytes()
+                for data in body:
+                    yield from decoder.feed(data)  # type: ignore[misc]
+                    if decoder.stopped:
+                        if decoder.error is None:
+                            # Read the few bytes after [DONE] (the chunked terminator) so
+                            # httpcore returns the connection to the pool instead of closing it.
+                            for _ in body:
+                                pass
+                        break
+                else:
+                    decoder.end()
+            except httpx.TransportError as exc:
+                raise StreamInterruptedError(
+                    f"The connection failed mid-stream: {exc!r}", request=response.request
+                ) from exc
+            if decoder.error is not None:
+                raise decoder.error
+        finally:
+            response.close()
+
+    def __iter__(self) -> Iterator[T]:
+        return self._iterator
+
+    def __next__(self) -> T:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Safe to call more than once."""
+        self._iterator.close()  # type: ignore[attr-defined]
+        self.response.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` response header."""
+        return self.response.headers.get("x-request-id")
+
+
+class AsyncStream(Generic[T]):
+    """The async twin of :class:`Stream`: ``async for``, ``async with``, ``await close()``.
+
+    Attributes:
+        response: The underlying ``httpx.Response``.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._iterator: AsyncIterator[T] = self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[T]:
+        response = self.response
+        decoder = ChunkDecoder(response.request)
+        try:
+            try:
+                body = response.aiter_bytes()
+                async for data in body:
+                    for chunk in decoder.feed(data):
+                        yield chunk  # type: ignore[misc]
+                    if decoder.stopped:
+                        if decoder.error is None:
+                            async for _ in body:  # see Stream: keep the connection poolable
+                                pass
+                        break
+                else:
+                    decoder.end()
+            except httpx.TransportError as exc:
+                raise StreamInterruptedError(
+                    f"The connection failed mid-stream: {exc!r}", request=response.request
+                ) from exc
+            if decoder.error is not None:
+                raise decoder.error
+        finally:
+            await response.aclose()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._iterator
+
+    async def __anext__(self) -> T:
+        return await self._iterator.__anext__()
+
+    async def close(self) -> None:
+        """Stop reading and release the connection. Safe to call more than once."""
+        await self._iterator.aclose()  # type: ignore[attr-defined]
+        await self.response.aclose()
+
+    async def aclose(self) -> None:
+        """Alias of :meth:`close`."""
+        await self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` response header."""
+        return self.response.headers.get("x-request-id")
