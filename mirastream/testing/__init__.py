@@ -1,0 +1,86 @@
+"""A loopback HTTP server that speaks Groq's chat-completions API, for tests and demos.
+
+Example:
+    >>> from mirastream.testing import GroqServer, script
+    >>> with GroqServer() as server:  # doctest: +SKIP
+    ...     server.enqueue(script("Hello!", reasoning="Greet back."))
+    ...     # point any Groq/OpenAI-style client at server.base_url
+
+Names are imported on first use, so loading the pytest plugin (which imports this
+package) costs almost nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mirastream.testing._frames import script_chunks, script_completion, script_events
+    from mirastream.testing._http import RecordedRequest
+    from mirastream.testing._replies import Chunking, ErrorReply, Faults, JSONReply, SSEReply
+    from mirastream.testing._respond import RateLimits, Reply, Responder, default_responder
+    from mirastream.testing._script import Script, ScriptReply, ToolCall, Usage, script
+    from mirastream.testing._server import GroqServer
+    from mirastream.testing._wire import go_duration, go_json
+
+__all__ = [
+    "Chunking",
+    "ErrorReply",
+    "Faults",
+    "GroqServer",
+    "JSONReply",
+    "RateLimits",
+    "RecordedRequest",
+    "Reply",
+    "Responder",
+    "SSEReply",
+    "Script",
+    "ScriptReply",
+    "ToolCall",
+    "Usage",
+    "default_responder",
+    "go_duration",
+    "go_json",
+    "script",
+    "script_chunks",
+    "script_completion",
+    "script_events",
+]
+
+_HOMES = {
+    "Chunking": "_replies",
+    "ErrorReply": "_replies",
+    "Faults": "_replies",
+    "GroqServer": "_server",
+    "JSONReply": "_replies",
+    "RateLimits": "_respond",
+    "RecordedRequest": "_http",
+    "Reply": "_respond",
+    "Responder": "_respond",
+    "SSEReply": "_replies",
+    "Script": "_script",
+    "ScriptReply": "_script",
+    "ToolCall": "_script",
+    "Usage": "_script",
+    "default_responder": "_respond",
+    "go_duration": "_wire",
+    "go_json": "_wire",
+    "script": "_script",
+    "script_chunks": "_frames",
+    "script_completion": "_frames",
+    "script_events": "_frames",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
