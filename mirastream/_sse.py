@@ -1,4 +1,4 @@
-"""A sans-IO Server-Sent Events decoder (WHATWG "interpreting an event stream").
+r"""A sans-IO Server-Sent Events decoder (WHATWG "interpreting an event stream").
 
 Bytes go in with :meth:`SSEDecoder.feed`, complete events come out; nothing here does
 IO, so the sync and async streams share it. Rules followed, and why they matter here:
@@ -9,7 +9,7 @@ IO, so the sync and async streams share it. Rules followed, and why they matter 
   Decoding uses U+FFFD replacement, as the spec says, instead of raising.
 * One leading UTF-8 BOM is stripped (the groq SDK loses the first event instead).
 * Comment lines (``:`` first) are ignored; one optional space after the colon is removed;
-  several ``data`` lines are joined with ``\\n``; ``retry`` is taken only if all digits.
+  several ``data`` lines are joined with ``\n``; ``retry`` is taken only if all digits.
 * An event is dispatched only if at least one ``data`` line was seen, and an unterminated
   event at end of input is discarded (the groq SDK dispatches data-less ``event:`` or
   ``id:``-only blocks and then fails on empty JSON).
@@ -17,68 +17,62 @@ IO, so the sync and async streams share it. Rules followed, and why they matter 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
 
 
-class ServerSentEvent:
-    """One dispatched event.
+class ServerSentEvent(NamedTuple):
+    r"""One dispatched event (a named tuple: built at C speed on the hot path).
 
     Attributes:
+        raw_data: The data field as bytes, ``data`` lines joined with ``b"\n"``.
         event: The event type; ``"message"`` when the stream named none.
-        raw_data: The data field as bytes, ``data`` lines joined with ``b"\\n"``.
         id: The last event id seen so far in the stream (ids persist, as the spec says).
         retry: The reconnection time in milliseconds sent with this event, if any.
     """
 
-    __slots__ = ("event", "id", "raw_data", "retry")
-
-    def __init__(
-        self, raw_data: bytes, event: str = "message", id: str = "", retry: int | None = None
-    ) -> None:
-        self.raw_data = raw_data
-        self.event = event
-        self.id = id
-        self.retry = retry
+    raw_data: bytes
+    event: str = "message"
+    id: str = ""
+    retry: int | None = None
 
     @property
     def data(self) -> str:
         """The data field decoded as UTF-8, invalid bytes replaced by U+FFFD."""
         return self.raw_data.decode("utf-8", "replace")
 
-    def __repr__(self) -> str:
-        return (
-            f"ServerSentEvent(event={self.event!r}, data={self.data!r}, "
-            f"id={self.id!r}, retry={self.retry!r})"
-        )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ServerSentEvent):
-            return NotImplemented
-        return (self.event, self.raw_data, self.id, self.retry) == (
-            other.event,
-            other.raw_data,
-            other.id,
-            other.retry,
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+_new_event = tuple.__new__
 
 
 class SSEDecoder:
     """Incremental decoder: ``feed(bytes) -> events``; ``flush()`` at end of input."""
 
-    __slots__ = ("_data", "_event", "_last_id", "_pending", "_retry", "_skip_lf", "_started")
+    __slots__ = (
+        "_clean",
+        "_data",
+        "_event",
+        "_last_id",
+        "_pending",
+        "_retry",
+        "_skip_lf",
+        "_started",
+    )
 
     def __init__(self) -> None:
-        self._pending = b""  # bytes of a line not yet terminated
+        self._pending = b""  # bytes not yet split into lines (see _feed_blocks)
         self._skip_lf = False  # the last read ended in CR: a leading LF completes that CRLF
         self._started = False  # a BOM is only stripped at the very start
-        self._data: list[bytes] = []
+        self._data: list[bytes] = []  # data lines of the event being read
         self._event = ""
         self._retry: int | None = None
         self._last_id = ""
+        # True when none of the state above is in play, so a read holding exactly one
+        # whole ``data: ...`` event (how Groq writes) can skip the general rules.
+        self._clean = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Consume a piece of the body and return the events it completes.
@@ -89,11 +83,23 @@ class SSEDecoder:
         Returns:
             The events completed by this piece, in order (often none or one).
         """
+        # Int needles (13 = CR, 10 = LF) make these memchr scans: ~8x cheaper than b"\r".
+        if self._clean and 13 not in chunk:
+            end = len(chunk) - 2
+            if end >= 6 and chunk.find(10) == end and chunk[-1] == 10 and chunk[:6] == b"data: ":
+                return [_new_event(ServerSentEvent, (chunk[6:end], "message", self._last_id, None))]
+        events = self._feed_general(chunk)
+        self._clean = self._started and not (
+            self._pending or self._skip_lf or self._data or self._event or self._retry is not None
+        )
+        return events
+
+    def _feed_general(self, chunk: bytes) -> list[ServerSentEvent]:
         if not chunk:
             return []
         if self._skip_lf:
             self._skip_lf = False
-            if chunk[0] == 0x0A:
+            if chunk[0] == 10:
                 chunk = chunk[1:]
         buf = self._pending + chunk if self._pending else chunk
         if not self._started:
@@ -103,8 +109,11 @@ class SSEDecoder:
             self._started = True
             if buf.startswith(_BOM):
                 buf = buf[3:]
-        if b"\r" in buf:
+        if 13 in buf:
             lines = buf.splitlines(keepends=True)
+            if not lines:
+                self._pending = b""
+                return []
             last = lines[-1]
             if last.endswith(b"\r"):
                 self._skip_lf = True
@@ -113,12 +122,31 @@ class SSEDecoder:
                 self._pending = b""
             else:
                 self._pending = lines.pop()
-            lines = [line.rstrip(b"\r\n") for line in lines]
-        else:
-            # Fast path, the only shape Groq sends: LF line ends.
-            lines = buf.split(b"\n")
-            self._pending = lines.pop()
+            return self._process([line.rstrip(b"\r\n") for line in lines])
+        if not self._data and not self._event and self._retry is None:
+            return self._feed_blocks(buf)
+        lines = buf.split(b"\n")
+        self._pending = lines.pop()
         return self._process(lines)
+
+    def _feed_blocks(self, buf: bytes) -> list[ServerSentEvent]:
+        # LF-only input with no event half-parsed: split into blank-line terminated
+        # blocks; a block of one ``data: `` line becomes an event directly, anything else
+        # goes through the line rules. The tail after the last blank line stays pending
+        # whole (complete lines included) and is split again with the next read.
+        blocks = buf.split(b"\n\n")
+        self._pending = blocks.pop()
+        events: list[ServerSentEvent] = []
+        for block in blocks:
+            if block[:6] == b"data: " and 10 not in block:
+                events.append(
+                    _new_event(ServerSentEvent, (block[6:], "message", self._last_id, None))
+                )
+            else:
+                lines = block.split(b"\n")
+                lines.append(b"")
+                events += self._process(lines)
+        return events
 
     def flush(self) -> list[ServerSentEvent]:
         """Signal end of input. An event without its terminating blank line is discarded.
@@ -131,6 +159,7 @@ class SSEDecoder:
         self._data = []
         self._event = ""
         self._retry = None
+        self._clean = self._started
         return []
 
     def _process(self, lines: list[bytes]) -> list[ServerSentEvent]:
@@ -141,7 +170,10 @@ class SSEDecoder:
                 if data:
                     raw = data[0] if len(data) == 1 else b"\n".join(data)
                     events.append(
-                        ServerSentEvent(raw, self._event or "message", self._last_id, self._retry)
+                        _new_event(
+                            ServerSentEvent,
+                            (raw, self._event or "message", self._last_id, self._retry),
+                        )
                     )
                     data = self._data = []
                 self._event = ""
@@ -162,10 +194,8 @@ class SSEDecoder:
             self._data.append(value)
         elif name == b"event":
             self._event = value.decode("utf-8", "replace")
-        elif name == b"id":
-            if b"\x00" not in value:
-                self._last_id = value.decode("utf-8", "replace")
-        elif name == b"retry":
-            if value and value.isdigit():
-                self._retry = int(value)
+        elif name == b"id" and b"\x00" not in value:
+            self._last_id = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit():
+            self._retry = int(value)
         # Any other field is ignored, as the spec requires.

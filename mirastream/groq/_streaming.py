@@ -22,7 +22,7 @@ from mirastream.errors import (
     StreamError,
     StreamInterruptedError,
 )
-from mirastream.groq.types import ChatCompletionChunk
+from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["AsyncStream", "ChunkDecoder", "Stream"]
 
 T = TypeVar("T")
-
-_DONE = b"[DONE]"
 
 
 class ChunkDecoder:
@@ -44,16 +42,16 @@ class ChunkDecoder:
     Attributes:
         stopped: ``True`` once ``[DONE]`` or an error ended the stream; later bytes are ignored.
         error: The :class:`StreamError` that ended the stream, if any.
-        finished: ``True`` once a chunk carried a ``finish_reason``.
+        finished: ``True`` once the model's answer is complete (see :attr:`finished`).
     """
 
-    __slots__ = ("_sse", "error", "finished", "request", "stopped")
+    __slots__ = ("_last", "_sse", "error", "request", "stopped")
 
     def __init__(self, request: httpx.Request | None = None) -> None:
         self._sse = SSEDecoder()
         self.request = request
         self.stopped = False
-        self.finished = False
+        self._last: ChatCompletionChunk | None = None
         self.error: StreamError | None = None
 
     def feed(self, data: bytes) -> list[ChatCompletionChunk]:
@@ -68,31 +66,49 @@ class ChunkDecoder:
         chunks: list[ChatCompletionChunk] = []
         if self.stopped:
             return chunks
-        for event in self._sse.feed(data):
-            raw = event.raw_data
-            if event.event == "message":
-                if raw == _DONE:
-                    self.stopped = True
+        for raw, event, _, _ in self._sse.feed(data):
+            if event != "message" or raw == b"[DONE]":
+                self._control(raw, event)
+                if self.stopped:
                     break
-                obj = self._decode(raw)
+                continue
+            try:
+                obj = from_json(raw)
+            except ValueError:
+                obj = self._decode_slow(raw)
                 if obj is None:
+                    if self.stopped:
+                        break
                     continue  # an empty data field carries no chunk
-                if type(obj) is not dict or obj.get("error"):
-                    self._fail(obj, raw)
-                    break
-                chunk = ChatCompletionChunk(obj)
-                if not self.finished:
-                    for choice in chunk.choices:
-                        if choice.finish_reason is not None:
-                            self.finished = True
-                chunks.append(chunk)
-            elif event.event == "error":
-                self._fail(self._decode(raw), raw)
+            if type(obj) is not dict or "error" in obj:
+                self._fail(obj, raw)
                 break
-            # Other named events (keep-alives and the like) carry no chunk.
-            if self.stopped:
-                break
+            chunks.append(chunk_from_json(obj))
+        if chunks:
+            self._last = chunks[-1]
         return chunks
+
+    @property
+    def finished(self) -> bool:
+        """Whether the answer is complete: the last chunk carries a ``finish_reason``.
+
+        The ``choices: []`` usage trailer only ever follows the finish chunk, so a stream
+        that ends on it is complete too.
+        """
+        last = self._last
+        if last is None:
+            return False
+        if not last.choices:
+            return "usage" in last._data
+        return all(choice.finish_reason is not None for choice in last.choices)
+
+    def _control(self, raw: bytes, event: str) -> None:
+        # Everything that is not a plain chunk: the end marker, error frames, other events.
+        if event == "message":  # data: [DONE]
+            self.stopped = True
+        elif event == "error":
+            self._fail(self._decode_slow(raw), raw)
+        # Other named events (keep-alives and the like) carry no chunk.
 
     def end(self) -> None:
         """Signal end of body; records a :class:`StreamInterruptedError` if it came too early."""
@@ -104,7 +120,7 @@ class ChunkDecoder:
             )
         self.stopped = True
 
-    def _decode(self, raw: bytes) -> Any:
+    def _decode_slow(self, raw: bytes) -> Any:
         try:
             return from_json(raw)
         except ValueError:
@@ -128,7 +144,7 @@ class ChunkDecoder:
         if self.error is not None:
             return  # _decode already recorded why
         self.stopped = True
-        if isinstance(obj, dict) and "error" in obj:
+        if isinstance(obj, dict) and obj.get("error") is not None:
             self.error = APIStreamError(obj["error"], request=self.request)
         else:
             text = raw.decode("utf-8", "replace")
@@ -137,6 +153,20 @@ class ChunkDecoder:
                 data=text,
                 request=self.request,
             )
+
+
+def _body(response: httpx.Response) -> Iterator[bytes]:
+    # Without a content-encoding, raw bytes are the body: skip httpx's decoder layer.
+    # (A response whose body was already read can only replay it through iter_bytes.)
+    if "content-encoding" in response.headers or response.is_stream_consumed:
+        return response.iter_bytes()
+    return response.iter_raw()
+
+
+def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
+    if "content-encoding" in response.headers or response.is_stream_consumed:
+        return response.aiter_bytes()
+    return response.aiter_raw()
 
 
 class Stream(Generic[T]):
@@ -159,7 +189,7 @@ class Stream(Generic[T]):
         decoder = ChunkDecoder(response.request)
         try:
             try:
-                body = response.iter_bytes()
+                body = _body(response)
                 for data in body:
                     yield from decoder.feed(data)  # type: ignore[misc]
                     if decoder.stopped:
@@ -205,7 +235,8 @@ class Stream(Generic[T]):
     @property
     def request_id(self) -> str | None:
         """The ``x-request-id`` response header."""
-        return self.response.headers.get("x-request-id")
+        request_id: str | None = self.response.headers.get("x-request-id")
+        return request_id
 
 
 class AsyncStream(Generic[T]):
@@ -224,7 +255,7 @@ class AsyncStream(Generic[T]):
         decoder = ChunkDecoder(response.request)
         try:
             try:
-                body = response.aiter_bytes()
+                body = _abody(response)
                 async for data in body:
                     for chunk in decoder.feed(data):
                         yield chunk  # type: ignore[misc]
@@ -273,4 +304,5 @@ class AsyncStream(Generic[T]):
     @property
     def request_id(self) -> str | None:
         """The ``x-request-id`` response header."""
-        return self.response.headers.get("x-request-id")
+        request_id: str | None = self.response.headers.get("x-request-id")
+        return request_id

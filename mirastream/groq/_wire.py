@@ -41,7 +41,10 @@ class WireObject:
     _data: dict[str, Any]
 
     def __init__(self, data: dict[str, Any] | None = None, /, **fields: Any) -> None:
-        self._data = {**data, **fields} if data else fields
+        if data is None:
+            self._data = fields
+        else:
+            self._data = {**data, **fields} if fields else data
 
     @classmethod
     def model_validate(cls, data: dict[str, Any]) -> Self:
@@ -79,9 +82,7 @@ class WireObject:
 
     def model_dump_json(self, *, indent: int | None = None, **_: Any) -> str:
         """Alias of :meth:`to_json` (compact by default, as in pydantic)."""
-        return json.dumps(
-            self._data, indent=indent, ensure_ascii=False, separators=(",", ":")
-        )
+        return json.dumps(self._data, indent=indent, ensure_ascii=False, separators=(",", ":"))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

