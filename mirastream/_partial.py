@@ -149,7 +149,10 @@ def _any_prefix(value: str, allowed: frozenset[Any]) -> bool:
 
 
 class _ArrayShape(Shape):
-    """``list[X]``, ``set[X]``, ``tuple[X, ...]``, ``Sequence[X]``: elements of one shape."""
+    """``list[X]``, ``set[X]``, ``Sequence[X]``: elements of one shape, built as a list.
+
+    Sets stay lists: partial elements (dicts, models) are not hashable.
+    """
 
     def __init__(self, elements: Shape) -> None:
         self._elements = elements
@@ -162,14 +165,17 @@ class _ArrayShape(Shape):
 
 
 class _TupleShape(_ArrayShape):
-    """``tuple[A, B]``: a shape per position."""
+    """``tuple[A, B]`` (a shape per position) or ``tuple[X, ...]``, built as a tuple."""
 
-    def __init__(self, positions: list[Shape]) -> None:
-        super().__init__(RAW)
+    def __init__(self, positions: list[Shape], rest: Shape) -> None:
+        super().__init__(rest)
         self._positions = positions
 
     def element(self, index: int) -> Shape:
-        return self._positions[index] if index < len(self._positions) else RAW
+        return self._positions[index] if index < len(self._positions) else self._elements
+
+    def build_array(self, items: list[Any], child: Any) -> Any:
+        return tuple(items) if child is MISSING else (*items, child)
 
 
 class _DictShape(Shape):
@@ -276,9 +282,10 @@ def _shape_for(annotation: Any) -> Shape:
         return _FLOAT if annotation is float else RAW
     args = get_args(annotation)
     if origin in _ARRAY_ORIGINS:
-        if origin is tuple and args and args[-1] is not Ellipsis:
-            positions = [_shape_for(a) for a in args]
-            return RAW if all(p is RAW for p in positions) else _TupleShape(positions)
+        if origin is tuple:
+            if len(args) == 2 and args[1] is Ellipsis:
+                return _TupleShape([], _shape_for(args[0]))
+            return _TupleShape([_shape_for(a) for a in args], RAW)
         elements = _shape_for(args[0]) if args else RAW
         return RAW if elements is RAW else _ArrayShape(elements)
     if origin in _MAPPING_ORIGINS and len(args) == 2:
