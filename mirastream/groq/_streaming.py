@@ -63,30 +63,41 @@ class ChunkDecoder:
         Returns:
             The chunks completed by ``data``, in order.
         """
-        chunks: list[ChatCompletionChunk] = []
         if self.stopped:
-            return chunks
+            return []
+        raw = self._sse.feed_message(data)
+        if raw is not None:
+            chunk = self._chunk(raw)
+            return [] if chunk is None else [chunk]
+        chunks = []
         for raw, event, _, _ in self._sse.feed(data):
-            if event != "message" or raw == b"[DONE]":
-                self._control(raw, event)
-                if self.stopped:
-                    break
-                continue
-            try:
-                obj = from_json(raw)
-            except ValueError:
-                obj = self._decode_slow(raw)
-                if obj is None:
-                    if self.stopped:
-                        break
-                    continue  # an empty data field carries no chunk
-            if type(obj) is not dict or "error" in obj:
-                self._fail(obj, raw)
+            if event == "message":
+                chunk = self._chunk(raw)
+                if chunk is not None:
+                    chunks.append(chunk)
+            elif event == "error":
+                self._fail(self._decode_slow(raw), raw)
+            # Other named events (keep-alives and the like) carry no chunk.
+            if self.stopped:
                 break
-            chunks.append(chunk_from_json(obj))
-        if chunks:
-            self._last = chunks[-1]
         return chunks
+
+    def _chunk(self, raw: bytes) -> ChatCompletionChunk | None:
+        # The one place a message event becomes a chunk, the end marker or an error.
+        if raw == b"[DONE]":
+            self.stopped = True
+            return None
+        try:
+            obj = from_json(raw)
+        except ValueError:
+            obj = self._decode_slow(raw)
+            if obj is None:
+                return None  # an empty data field carries no chunk (or _decode_slow failed)
+        if type(obj) is not dict or "error" in obj:
+            self._fail(obj, raw)
+            return None
+        chunk = self._last = chunk_from_json(obj)
+        return chunk
 
     @property
     def finished(self) -> bool:
@@ -101,14 +112,6 @@ class ChunkDecoder:
         if not last.choices:
             return "usage" in last._data
         return all(choice.finish_reason is not None for choice in last.choices)
-
-    def _control(self, raw: bytes, event: str) -> None:
-        # Everything that is not a plain chunk: the end marker, error frames, other events.
-        if event == "message":  # data: [DONE]
-            self.stopped = True
-        elif event == "error":
-            self._fail(self._decode_slow(raw), raw)
-        # Other named events (keep-alives and the like) carry no chunk.
 
     def end(self) -> None:
         """Signal end of body; records a :class:`StreamInterruptedError` if it came too early."""
@@ -190,8 +193,9 @@ class Stream(Generic[T]):
         try:
             try:
                 body = _body(response)
+                feed = decoder.feed
                 for data in body:
-                    yield from decoder.feed(data)  # type: ignore[misc]
+                    yield from feed(data)  # type: ignore[misc]
                     if decoder.stopped:
                         if decoder.error is None:
                             # Read the few bytes after [DONE] (the chunked terminator) so
@@ -256,8 +260,9 @@ class AsyncStream(Generic[T]):
         try:
             try:
                 body = _abody(response)
+                feed = decoder.feed
                 async for data in body:
-                    for chunk in decoder.feed(data):
+                    for chunk in feed(data):
                         yield chunk  # type: ignore[misc]
                     if decoder.stopped:
                         if decoder.error is None:
