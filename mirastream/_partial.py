@@ -362,11 +362,13 @@ class PartialStream(Generic[ModelT]):
     """
 
     def __init__(self, model: type[ModelT]) -> None:
+        if issubclass(model, RootModel):
+            raise TypeError(f"{model.__name__} is a RootModel; partial streaming needs fields")
         self._model = model
         self._parser = PartialJSONParser(model_shape(model))
-        self._skipped = ""  # text before the JSON
-        self._scan_from = 0  # where in _skipped to resume looking for the start
+        self._skipped: list[str] = []  # text before the JSON
         self._in_think: bool | None = None  # inside a leading <think> block; None: unknown
+        self._window = ""  # the end of the text so far, for a "</think>" cut in two
         self._started = False
         self._json: list[str] = []
         self._after: list[str] = []
@@ -380,7 +382,7 @@ class PartialStream(Generic[ModelT]):
     @property
     def text(self) -> str:
         """Everything fed so far, verbatim (skipped leading and trailing text included)."""
-        return self._skipped + self.raw + "".join(self._after)
+        return "".join(self._skipped) + self.raw + "".join(self._after)
 
     @property
     def latest(self) -> ModelT | None:
@@ -423,30 +425,38 @@ class PartialStream(Generic[ModelT]):
         return partial
 
     def _skip_leading(self, fragment: str) -> str:
-        """Buffer text until the JSON starts; return the part of ``fragment`` that is JSON."""
-        skipped = self._skipped + fragment
-        self._skipped = skipped
-        start = self._scan_from
+        """Skip text until the JSON starts; return the part of ``fragment`` that is JSON.
+
+        Each fragment is searched once (plus a few characters of the one before), so a
+        long leading ``<think>`` block costs O(its length) in all.
+        """
+        skipped = self._skipped
         if self._in_think is None:
-            head = skipped.lstrip()
+            # Only whitespace or a beginning of "<think>" has been held back: short.
+            fragment = "".join(skipped) + fragment
+            skipped.clear()
+            head = fragment.lstrip()
             if _THINK_OPEN.startswith(head):
-                return ""  # nothing yet, or maybe the start of "<think>": wait
+                skipped.append(fragment)  # nothing yet, or maybe "<thi": wait for more
+                return ""
             self._in_think = head.startswith(_THINK_OPEN)
+        start = 0
         if self._in_think:
-            # Resume a little before the new text, in case "</think>" was cut in two.
-            close = skipped.find(_THINK_CLOSE, max(start - len(_THINK_CLOSE) + 1, 0))
+            window = self._window + fragment
+            close = window.find(_THINK_CLOSE)
             if close < 0:
-                self._scan_from = len(skipped)
+                self._window = window[-(len(_THINK_CLOSE) - 1) :]
+                skipped.append(fragment)
                 return ""
             self._in_think = False
-            start = close + len(_THINK_CLOSE)
-        brace = skipped.find("{", start)
+            start = close + len(_THINK_CLOSE) - len(self._window)
+        brace = fragment.find("{", start)
         if brace < 0:
-            self._scan_from = len(skipped)
+            skipped.append(fragment)
             return ""
         self._started = True
-        self._skipped = skipped[:brace]
-        return skipped[brace:]
+        skipped.append(fragment[:brace])
+        return fragment[brace:]
 
     def finish(self) -> ModelT:
         """Validate the whole answer against the model.

@@ -164,7 +164,6 @@ _AFTER = 5  # ',' or the closing bracket of the innermost container
 _IN_KEY = 6  # inside a key string
 _IN_STRING = 7  # inside a value string
 _DONE = 8  # the top-level value is complete; the rest is not ours
-_ERROR = 9
 
 _WHITESPACE = frozenset(" \t\r\n")
 # Everything in a string that is not copied verbatim: its end, escapes, and the control
@@ -236,7 +235,7 @@ class PartialJSONParser:
 
     Attributes:
         error: A description of the first syntax error, or None. Once set, the parser
-            ignores further input.
+            ignores further input; :meth:`snapshot` keeps showing what came before it.
     """
 
     def __init__(self, shape: Shape = RAW) -> None:
@@ -253,7 +252,7 @@ class PartialJSONParser:
     @property
     def done(self) -> bool:
         """True once the top-level value is complete."""
-        return self._state == _DONE
+        return self._state == _DONE and self.error is None
 
     def feed(self, text: str) -> tuple[int, bool]:
         """Consume a fragment.
@@ -263,8 +262,10 @@ class PartialJSONParser:
             (``len(text)`` unless the value ended inside it) and whether the snapshot
             changed.
         """
-        if self._state >= _DONE:
-            return (len(text) if self._state == _ERROR else 0), False
+        if self.error is not None:
+            return len(text), False
+        if self._state == _DONE:
+            return 0, False
         self._changed = False
         held = len(self._tail)
         if held:
@@ -273,10 +274,11 @@ class PartialJSONParser:
         try:
             end = self._parse(text)
         except _Malformed as exc:
+            # The state stays as it was at the error, so snapshot() still shows what
+            # came before it, including earlier in this same fragment.
             self.error = str(exc)
-            self._state = _ERROR
             self._tail = ""
-            return len(text) - held, False
+            return len(text) - held, self._changed
         return max(end - held, 0), self._changed
 
     def snapshot(self) -> Any:
@@ -400,6 +402,7 @@ class PartialJSONParser:
         """Read string content from ``i``; return where reading stopped."""
         parts: list[str] = []
         closed = False
+        bad = None  # a syntax error, raised once the text before it is taken
         while True:
             match = _STRING_STOP.search(text, i)
             if match is None:
@@ -415,8 +418,13 @@ class PartialJSONParser:
                 closed = True
                 break
             if c != "\\":
-                raise _Malformed(f"control character {c!r} in a string")
-            decoded = _escape(text, j)
+                bad = f"control character {c!r} in a string"
+                break
+            try:
+                decoded = _escape(text, j)
+            except _Malformed as exc:
+                bad = str(exc)
+                break
             if decoded is None:
                 self._tail = text[j:]  # a cut escape: decode it when the rest arrives
                 i = n
@@ -428,15 +436,17 @@ class PartialJSONParser:
             self._string += piece
             if closed:
                 self._resolve_key(self._string)
-            return i
-        if piece:
-            self._string += piece
-            if self._slot_live():
-                self._changed = True
-        if closed:
-            value = self._string
-            self._string = ""
-            self._store(value, is_string=True)
+        else:
+            if piece:
+                self._string += piece
+                if self._slot_live():
+                    self._changed = True
+            if closed:
+                value = self._string
+                self._string = ""
+                self._store(value, is_string=True)
+        if bad is not None:
+            raise _Malformed(bad)
         return i
 
     def _slot_live(self) -> bool:

@@ -653,3 +653,57 @@ def test_partials_are_independent_snapshots() -> None:
     second = stream.feed(', "b"')
     assert first is not None and second is not None
     assert first.tags == ["a"] and second.tags == ["a", "b"]
+
+
+def test_root_models_are_refused() -> None:
+    from pydantic import RootModel
+
+    with pytest.raises(TypeError, match="RootModel"):
+        PartialStream(RootModel[list[int]])
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.randrange(9 if depth < 4 else 6)
+    if kind == 0:
+        return rng.choice([True, False, None])
+    if kind == 1:
+        return rng.randint(-(10**12), 10**12) // rng.choice([1, 1000, 10**9])
+    if kind == 2:
+        return rng.choice([0.0, -0.5, 1e-7, 2.5e300, 123.456, -1e22])
+    if kind in (3, 4, 5):
+        alphabet = 'ab "\\/\n\t\x01é日😀\u2028\ud7ff\ue000'
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(8)))
+    if kind in (6, 7):
+        return {f"k{i}\u00e9" * rng.randrange(2): _random_json(rng, depth + 1) for i in range(4)}
+    return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+
+
+def test_random_documents_random_fragments() -> None:
+    rng = random.Random(7)
+    for _ in range(150):
+        value = _random_json(rng)
+        doc = json.dumps(value, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 1]))
+        doc += " "  # a bare top-level number is only complete once something follows it
+        cuts = sorted(set(rng.sample(range(len(doc) + 1), min(len(doc) + 1, 12))))
+        pieces = [doc[a:b] for a, b in zip([0, *cuts], [*cuts, len(doc)], strict=True)]
+        parser = PartialJSONParser()
+        seen = ""
+        for piece in pieces:
+            parser.feed(piece)
+            seen += piece
+            snap = parser.snapshot()
+            assert _same(snap, _snapshot(seen)), seen
+            assert snap is MISSING or _is_partial_of(snap, value), seen
+        assert _same(parser.snapshot(), value)
+
+
+def test_text_before_an_error_in_the_same_fragment_is_kept() -> None:
+    stream = PartialStream(Author)
+    stream.feed('{"name": "A')
+    assert stream.feed('B\x01C", "born": 1}') == Author.model_construct(name="AB", born=None)
+    assert stream.error is not None and "control character" in stream.error
+    assert stream.feed("more") is None
+    stream = PartialStream(Author)
+    assert stream.feed('{"born": 12, x') == Author.model_construct(name=None, born=12)
+    assert stream.error is not None
+    assert not stream.complete
