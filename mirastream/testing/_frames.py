@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mirastream.testing._script import Script, ToolCall
 from mirastream.testing._wire import (
@@ -24,6 +24,19 @@ from mirastream.testing._wire import (
 )
 
 __all__ = ["Rendering", "script_chunks", "script_completion", "script_events"]
+
+_DELTA_TAIL = ',"logprobs":null,"finish_reason":null}]}'
+
+
+class _Delta(NamedTuple):
+    """A chunk that carries only a delta (the bulk of every stream)."""
+
+    created: int
+    delta: dict[str, Any]
+
+
+def _choice(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
+    return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
 
 
 @dataclass
@@ -95,65 +108,91 @@ class Rendering:
                 deltas.append({"tool_calls": [{"index": index, "function": fragment}]})
         return deltas
 
-    def events(self, include_usage: bool) -> list[tuple[str | None, dict[str, Any]]]:
+    def _envelope(self, created: int, choices: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "id": self.completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": self.spec.model,
+            "system_fingerprint": self.fingerprint,
+            "choices": choices,
+        }
+
+    def events(self, include_usage: bool) -> list[tuple[str | None, dict[str, Any] | _Delta]]:
+        """Return every event as (SSE event name, payload) in order, ``[DONE]`` excluded.
+
+        Plain delta chunks stay ``_Delta`` so ``body`` can render the bulk of a stream
+        from a cached envelope prefix instead of encoding each chunk from scratch.
+        """
         spec = self.spec
         count = 0
 
-        def chunk(choices: list[dict[str, Any]]) -> dict[str, Any]:
+        def created() -> int:
             nonlocal count
             tick = count // spec.tick_every if spec.tick_every else 0
             count += 1
-            return {
-                "id": self.completion_id,
-                "object": "chat.completion.chunk",
-                "created": self.created + tick,
-                "model": spec.model,
-                "system_fingerprint": self.fingerprint,
-                "choices": choices,
-            }
-
-        def choice(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
-            return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+            return self.created + tick
 
         tools_only = bool(self.calls) and not self.content and not self.reasoning
-        first = chunk(choice({"role": "assistant", "content": None if tools_only else ""}))
-        x_groq: dict[str, Any] = {"id": self.request_id}
+        role = {"role": "assistant", "content": None if tools_only else ""}
+        first = self._envelope(created(), _choice(role))
+        first["x_groq"] = {"id": self.request_id}
         if self.seed is not None:
-            x_groq["seed"] = self.seed
-        first["x_groq"] = x_groq
-        events: list[tuple[str | None, dict[str, Any]]] = [(None, first)]
+            first["x_groq"]["seed"] = self.seed
+        events: list[tuple[str | None, dict[str, Any] | _Delta]] = [(None, first)]
         deltas = self.deltas()
         error = spec.error_object()
         if error is not None:
             cut = len(deltas) if spec.error_after is None else spec.error_after
-            events.extend((None, chunk(choice(d))) for d in deltas[:cut])
+            events.extend((None, _Delta(created(), d)) for d in deltas[:cut])
             events.append(("error", {"error": error}))
             return events
-        events.extend((None, chunk(choice(d))) for d in deltas)
+        events.extend((None, _Delta(created(), d)) for d in deltas)
         usage = self.usage()
-        final = chunk(choice({}, self.finish_reason()))
-        final["x_groq"] = (
-            {"id": self.request_id} if usage is None else {"id": self.request_id, "usage": usage}
-        )
-        if usage is not None and spec.top_level_usage:
-            final["usage"] = usage
+        final = self._envelope(created(), _choice({}, self.finish_reason()))
+        final["x_groq"] = {"id": self.request_id}
+        if usage is not None:
+            final["x_groq"]["usage"] = usage
+            if spec.top_level_usage:
+                final["usage"] = usage
         events.append((None, final))
         if include_usage and usage is not None:
-            trailer = chunk([])
+            trailer = self._envelope(created(), [])
             trailer["usage"] = usage
             trailer["service_tier"] = "on_demand"
             events.append((None, trailer))
         return events
 
-    def body(self, include_usage: bool) -> bytes:
+    def payloads(self, include_usage: bool) -> list[dict[str, Any]]:
+        """Return the JSON payload of every event as plain dicts."""
+        return [
+            self._envelope(p.created, _choice(p.delta)) if isinstance(p, _Delta) else p
+            for _, p in self.events(include_usage)
+        ]
+
+    def encoded_events(self, include_usage: bool) -> list[bytes]:
+        """Return each SSE event as the exact bytes sent for it, ``[DONE]`` included."""
+        prefixes: dict[int, str] = {}
         lines = []
         for name, payload in self.events(include_usage):
-            if name is not None:
-                lines.append(f"event: {name}\n")
-            lines.append(f"data: {go_json(payload)}\n\n")
+            event = "" if name is None else f"event: {name}\n"
+            if not isinstance(payload, _Delta):
+                lines.append(f"{event}data: {go_json(payload)}\n\n")
+                continue
+            prefix = prefixes.get(payload.created)
+            if prefix is None:
+                # Everything up to the delta is constant for a given ``created`` value.
+                envelope = go_json(self._envelope(payload.created, []))
+                prefix = envelope[: -len("[]}")] + '[{"index":0,"delta":'
+                prefixes[payload.created] = prefix
+            lines.append(f"{event}data: {prefix}{go_json(payload.delta)}{_DELTA_TAIL}\n\n")
         if self.spec.done and self.spec.error is None:
             lines.append("data: [DONE]\n\n")
-        return "".join(lines).encode("utf-8")
+        return [line.encode("utf-8") for line in lines]
+
+    def body(self, include_usage: bool) -> bytes:
+        """Return the exact SSE body."""
+        return b"".join(self.encoded_events(include_usage))
 
     def completion(self) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant"}
@@ -224,7 +263,7 @@ def script_chunks(spec: Script, *, include_usage: bool | None = None) -> list[di
         The payloads.
     """
     wanted = spec.include_usage if include_usage is None else include_usage
-    return [payload for _, payload in Rendering.of(spec).events(bool(wanted))]
+    return Rendering.of(spec).payloads(bool(wanted))
 
 
 def script_completion(spec: Script) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class RecordedRequest:
             ``"Bearer [redacted]"``, so no key is ever stored.
         body: The parsed JSON body, or ``None`` when it is empty or not JSON.
         raw_body: The body bytes (the request body never holds credentials for Groq).
+        client: The client's ``(host, port)``; equal ports mean one reused connection.
     """
 
     method: str
@@ -53,6 +54,7 @@ class RecordedRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: Any = None
     raw_body: bytes = b""
+    client: tuple[str, int] | None = None
 
     @property
     def stream(self) -> bool:
@@ -81,11 +83,14 @@ def _redact(name: str, value: str) -> str:
     return f"{scheme} [redacted]" if credentials else "[redacted]"
 
 
-async def read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
+async def read_request(
+    reader: asyncio.StreamReader, client: tuple[str, int] | None = None
+) -> RecordedRequest | None:
     """Read one request from the connection.
 
     Args:
         reader: The connection's reader.
+        client: The peer address, recorded with the request.
 
     Returns:
         The request, or ``None`` if the client closed the connection between requests.
@@ -129,7 +134,7 @@ async def read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
             body = json.loads(raw)
         except ValueError:
             body = None
-    return RecordedRequest(method, path, query, headers, body, raw)
+    return RecordedRequest(method, path, query, headers, body, raw, client)
 
 
 async def _read_body(reader: asyncio.StreamReader, headers: Mapping[str, str]) -> bytes:

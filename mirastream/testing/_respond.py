@@ -79,47 +79,53 @@ class RateLimits:
 
 @dataclass(frozen=True)
 class Plan:
-    """A response ready to send: head fields, body, how to cut it up, what to break."""
+    """A response ready to send: head fields, body, how to cut it up, what to break.
+
+    ``events`` is the body cut at SSE event boundaries (a JSON body is one "event"), which
+    is what ``Faults`` counts in.
+    """
 
     status: int
     headers: dict[str, str]
-    body: bytes
+    events: list[bytes]
     chunked: bool
     chunking: Chunking
     faults: Faults
     tokens: int
 
-    def event_ends(self) -> list[int]:
-        """Return the offset just past each SSE event (the whole body for JSON)."""
-        if not self.chunked:
-            return [len(self.body)] if self.body else []
-        return [m.end() for m in _EVENT_END_RE.finditer(self.body)]
+    @property
+    def body(self) -> bytes:
+        """The whole body."""
+        return b"".join(self.events)
 
     def fault_offset(self, events: int | None) -> int | None:
-        """Return the body offset reached after ``events`` events, clamped to the end."""
+        """Return the body offset reached after ``events`` events (``None`` for no fault)."""
         if events is None:
             return None
-        ends = self.event_ends()
-        return 0 if events == 0 else ends[events - 1] if events <= len(ends) else len(self.body)
+        return sum(len(e) for e in self.events[:events])
 
     def pieces(self) -> list[bytes]:
         """Cut the body into non-empty writes, also cutting wherever a fault fires."""
+        if self.chunking == "events":
+            return [e for e in self.events if e]
         body = self.body
-        cuts = {len(body)}
+        cuts = set(range(self.chunking, len(body), self.chunking))
         for events in (self.faults.stall_after_events, self.faults.drop_after_events):
             offset = self.fault_offset(events)
             if offset is not None:
                 cuts.add(offset)
-        if self.chunking == "events":
-            cuts.update(self.event_ends() if self.chunked else ())
-        else:
-            cuts.update(range(self.chunking, len(body), self.chunking))
-        bounds = sorted(c for c in cuts if 0 < c <= len(body))
-        pieces, start = [], 0
-        for end in bounds:
-            pieces.append(body[start:end])
-            start = end
-        return pieces
+        bounds = sorted(c for c in cuts if 0 < c < len(body))
+        return [
+            body[i:j] for i, j in zip([0, *bounds], [*bounds, len(body)], strict=False) if j > i
+        ]
+
+
+def _split_events(body: bytes) -> list[bytes]:
+    # The remainder after the last blank line (if any) counts as one more event.
+    ends = [m.end() for m in _EVENT_END_RE.finditer(body)]
+    if not ends or ends[-1] != len(body):
+        ends.append(len(body))
+    return [body[i:j] for i, j in zip([0, *ends], ends, strict=False)]
 
 
 def _request_tokens(request: RecordedRequest) -> int:
@@ -146,8 +152,9 @@ def plan_reply(reply: Reply | Script, request: RecordedRequest) -> Plan:
         found = _X_GROQ_ID_RE.search(body)
         request_id = found.group(1).decode() if found else new_request_id()
         headers = {"content-type": "text/event-stream", "x-request-id": request_id}
+        events = _split_events(body)
         return _plan(
-            reply.status, headers, reply.headers, body, True, reply.chunking, reply.faults, tokens
+            reply.status, headers, reply.headers, events, True, reply.chunking, reply.faults, tokens
         )
     if isinstance(reply, JSONReply):
         return _json_plan(reply.status, reply.body, reply.headers, reply.faults, tokens)
@@ -167,9 +174,9 @@ def plan_reply(reply: Reply | Script, request: RecordedRequest) -> Plan:
     include_usage = reply.script.include_usage
     if include_usage is None:
         include_usage = request.include_usage
-    body = resolved.body(include_usage)
+    events = resolved.encoded_events(include_usage)
     headers = {"content-type": "text/event-stream", "x-request-id": resolved.request_id}
-    return _plan(200, headers, reply.headers, body, True, reply.chunking, reply.faults, tokens)
+    return _plan(200, headers, reply.headers, events, True, reply.chunking, reply.faults, tokens)
 
 
 def _json_plan(
@@ -184,14 +191,14 @@ def _json_plan(
         request_id = value["x_groq"].get("id")
     headers = {"content-type": "application/json", "x-request-id": request_id or new_request_id()}
     body = go_json(value).encode("utf-8")
-    return _plan(status, headers, extra, body, False, "events", faults, tokens)
+    return _plan(status, headers, extra, [body], False, "events", faults, tokens)
 
 
 def _plan(
     status: int,
     headers: dict[str, str],
     extra: Mapping[str, str],
-    body: bytes,
+    events: list[bytes],
     chunked: bool,
     chunking: Chunking,
     faults: Faults,
@@ -202,7 +209,7 @@ def _plan(
         headers["cache-control"] = "no-cache"
     for name, value in extra.items():
         headers[name.lower()] = value
-    return Plan(status, headers, body, chunked, chunking, faults, tokens)
+    return Plan(status, headers, events, chunked, chunking, faults, tokens)
 
 
 def _last_user_text(messages: list[Any]) -> str:

@@ -39,6 +39,8 @@ __all__ = ["GroqServer"]
 _BACKLOG = 2048
 # Request heads are small; this bounds memory per connection.
 _HEAD_LIMIT = 256 * 1024
+# Buffered bytes above which a stream waits for the client to read.
+_DRAIN_ABOVE = 64 * 1024
 # Errors that only mean "the client went away"; they are expected, not failures.
 _GONE = (ConnectionError, asyncio.IncompleteReadError, BrokenPipeError, TimeoutError)
 
@@ -266,9 +268,11 @@ class GroqServer:
     async def _serve_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        peer = writer.get_extra_info("peername")
+        client = (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) else None
         while True:
             try:
-                request = await read_request(reader)
+                request = await read_request(reader, client)
             except HTTPError as exc:
                 plan = plan_reply(ErrorReply(exc.status, exc.message), _BAD_REQUEST)
                 await self._send(writer, plan, keep_alive=False)
@@ -326,10 +330,17 @@ class GroqServer:
         stall_at = plan.fault_offset(faults.stall_after_events)
         drop_at = plan.fault_offset(faults.drop_after_events)
         offset = 0
+        transport = writer.transport
         for piece in [b"", *plan.pieces()]:
             if piece:
+                if transport.is_closing():
+                    # The client left; writing on would only make asyncio log warnings.
+                    raise ConnectionResetError("client went away")
                 writer.write(chunk_frame(piece) if plan.chunked else piece)
-                await writer.drain()
+                # drain() costs more than the write itself; only wait once the socket
+                # pushes back (drain also returns at once below the high-water mark).
+                if transport.get_write_buffer_size() > _DRAIN_ABOVE:
+                    await writer.drain()
                 offset += len(piece)
             if offset == stall_at:
                 stall_at = None

@@ -83,8 +83,14 @@ def go_json(value: Any) -> str:
         TypeError: For a value JSON cannot hold.
         ValueError: For NaN or infinity.
     """
-    if isinstance(value, str):
+    # Exact-type checks first: this runs for every chunk of every stream served.
+    kind = type(value)
+    if kind is str:
         return _go_str(value)
+    if kind is dict:
+        return "{" + ",".join([f"{_go_str(str(k))}:{go_json(v)}" for k, v in value.items()]) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join([go_json(v) for v in value]) + "]"
     if value is None:
         return "null"
     if value is True:
@@ -92,14 +98,15 @@ def go_json(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, int):
-        return str(value)
+        return str(int(value))
     if isinstance(value, float):
-        return _go_float(value)
+        return _go_float(float(value))
+    if isinstance(value, str):
+        return _go_str(str(value))
     if isinstance(value, Mapping):
-        items = ",".join(f"{_go_str(str(k))}:{go_json(v)}" for k, v in value.items())
-        return "{" + items + "}"
+        return "{" + ",".join([f"{_go_str(str(k))}:{go_json(v)}" for k, v in value.items()]) + "}"
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        return "[" + ",".join(go_json(v) for v in value) + "]"
+        return "[" + ",".join([go_json(v) for v in value]) + "]"
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
