@@ -433,12 +433,12 @@ class Toolkit:
 
 
 def _tool_output_content(output: Any) -> str:
-    # Strings go verbatim; a pydantic model through its own serializer; everything
-    # else as compact JSON via pydantic-core, which also handles models nested in
-    # lists/dicts, dataclasses, datetimes, enums and UUIDs, with str() as the last
-    # resort (so None -> "null", 3 -> "3", objects -> their str()).
+    # Strings (str subclasses too) go verbatim; a pydantic model through its own
+    # serializer; everything else as compact JSON via pydantic-core, which also handles
+    # models nested in lists/dicts, dataclasses, datetimes, enums and UUIDs, with str()
+    # as the last resort (so None -> "null", 3 -> "3", other objects -> their str()).
     if isinstance(output, str):
-        return output
+        return str.__str__(output)  # a plain str even for str subclasses such as StrEnum
     if isinstance(output, BaseModel):
         return output.model_dump_json()
     return pydantic_core.to_json(output, fallback=str).decode()
