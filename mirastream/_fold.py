@@ -1,0 +1,284 @@
+"""The stream fold: a sans-IO accumulator of chunks into one answer.
+
+Every protocol fact about *combining* chunks lives here, once:
+
+* content and reasoning are collected as pieces and joined on demand (``text += piece``
+  would be quadratic);
+* usage comes from ``x_groq.usage``, else from the top-level ``usage``; it is recorded,
+  never summed, so the ``choices: []`` trailer that repeats it cannot count twice;
+* tool calls are assembled by ``index``: Groq sends each call whole in one delta, other
+  servers send OpenAI-style fragments; both are accepted. A call is complete when its
+  arguments parse as a JSON object, when the next index starts, when a ``finish_reason``
+  arrives, or when the stream ends;
+* the envelope (id, model, created, system_fingerprint, x_groq id and seed) is taken
+  from the chunks themselves, so a rebuilt ``ChatCompletion`` is faithful.
+
+The fold never raises for bad tool calls: it reports them as completed calls and lets
+the caller turn them into tools (and errors) with a toolkit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiter import from_json
+
+from mirastream.groq.types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessageToolCall,
+    CompletionUsage,
+)
+
+__all__ = ["StreamFold", "ToolCallAssembly"]
+
+
+class ToolCallAssembly:
+    """One tool call being assembled from deltas that share an ``index``."""
+
+    __slots__ = ("arguments", "done", "id", "index", "name", "type")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.id: str | None = None
+        self.type = "function"
+        self.name: list[str] = []
+        self.arguments: list[str] = []
+        self.done = False
+
+    def add(self, delta: dict[str, Any]) -> None:
+        """Merge one tool-call delta (a whole call or a fragment)."""
+        if self.id is None and delta.get("id"):
+            self.id = delta["id"]
+        if delta.get("type"):
+            self.type = delta["type"]
+        function = delta.get("function")
+        if function:
+            name = function.get("name")
+            if name:
+                self.name.append(name)
+            arguments = function.get("arguments")
+            if arguments:
+                self.arguments.append(arguments)
+
+    def arguments_complete(self) -> bool:
+        """Whether the arguments so far are a whole JSON object (cheap when not)."""
+        if not self.arguments or not self.arguments[-1].rstrip().endswith("}"):
+            return False
+        try:
+            return isinstance(from_json("".join(self.arguments).encode()), dict)
+        except ValueError:
+            return False
+
+    def to_tool_call(self) -> ChatCompletionMessageToolCall:
+        """The assembled call, as a message tool call."""
+        return ChatCompletionMessageToolCall(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The assembled call as JSON data (``arguments`` verbatim, ``""`` if none)."""
+        return {
+            "id": self.id or "",
+            "type": self.type,
+            "function": {"name": "".join(self.name), "arguments": "".join(self.arguments)},
+        }
+
+
+class StreamFold:
+    """Accumulates chunks; :meth:`add` returns the tool calls each chunk completes.
+
+    Attributes:
+        finish_reasons: The ``finish_reason`` of each choice, once sent.
+        chunk_count: How many chunks were added.
+    """
+
+    __slots__ = (
+        "_content",
+        "_envelope",
+        "_reasoning",
+        "_tool_calls",
+        "_top_usage",
+        "_xgroq",
+        "_xgroq_usage",
+        "channel",
+        "chunk_count",
+        "finish_reasons",
+    )
+
+    def __init__(self) -> None:
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._tool_calls: dict[int, ToolCallAssembly] = {}
+        self._envelope: dict[str, Any] = {}
+        self._xgroq: dict[str, Any] = {}
+        self._xgroq_usage: dict[str, Any] | None = None
+        self._top_usage: dict[str, Any] | None = None
+        self.channel: str | None = None
+        self.finish_reasons: list[str] = []
+        self.chunk_count = 0
+
+    def add(self, chunk: ChatCompletionChunk) -> list[ToolCallAssembly] | None:
+        """Fold one chunk.
+
+        Args:
+            chunk: The next chunk of the stream.
+
+        Returns:
+            The tool calls this chunk completed, in index order, or ``None``.
+        """
+        self.chunk_count += 1
+        data = chunk._data
+        if not self._envelope:
+            self._take_envelope(data)
+        completed = None
+        choices = chunk.choices
+        for choice in choices:
+            delta = choice.delta
+            # Groq allows n=1; with several choices only index 0 is folded into the answer.
+            if len(choices) == 1 or choice.index == 0:
+                content = delta.content
+                if content:
+                    self._content.append(content)
+                reasoning = delta.reasoning
+                if reasoning:
+                    self._reasoning.append(reasoning)
+                    if self.channel is None:
+                        self.channel = delta._data.get("channel")
+                if "tool_calls" in delta._data:
+                    completed = self._add_tool_calls(delta._data["tool_calls"] or ())
+            if choice.finish_reason is not None:
+                self.finish_reasons.append(choice.finish_reason)
+                completed = (completed or []) + self._complete_all()
+        if "x_groq" in data:
+            self._take_xgroq(data["x_groq"])
+        if data.get("usage") is not None:
+            self._top_usage = data["usage"]
+        return completed
+
+    def end(self) -> list[ToolCallAssembly]:
+        """Signal the end of the stream: completes and returns any calls still open."""
+        return self._complete_all()
+
+    def _take_envelope(self, data: dict[str, Any]) -> None:
+        for key in ("id", "created", "model", "system_fingerprint"):
+            if key in data:
+                self._envelope[key] = data[key]
+
+    def _take_xgroq(self, xgroq: Any) -> None:
+        if not isinstance(xgroq, dict):
+            return
+        for key, value in xgroq.items():
+            if key == "usage":
+                self._xgroq_usage = value
+            elif value is not None:
+                self._xgroq.setdefault(key, value)  # first value wins (id is repeated)
+
+    def _add_tool_calls(self, deltas: Any) -> list[ToolCallAssembly] | None:
+        completed: list[ToolCallAssembly] = []
+        for delta in deltas:
+            index = delta.get("index", len(self._tool_calls))
+            call = self._tool_calls.get(index)
+            if call is None:
+                # A new index starts: calls before it can receive nothing more.
+                completed += [c for c in self._open() if c.index < index]
+                for c in completed:
+                    c.done = True
+                call = self._tool_calls[index] = ToolCallAssembly(index)
+            elif call.done:
+                continue  # a repeat of a call already completed (never seen from Groq)
+            call.add(delta)
+            if call.arguments_complete():
+                call.done = True
+                completed.append(call)
+        return completed or None
+
+    def _open(self) -> list[ToolCallAssembly]:
+        return [c for c in self._tool_calls.values() if not c.done]
+
+    def _complete_all(self) -> list[ToolCallAssembly]:
+        open_calls = self._open()
+        for call in open_calls:
+            call.done = True
+        return open_calls
+
+    @property
+    def content(self) -> str:
+        """The content so far."""
+        content = self._content
+        if len(content) > 1:
+            self._content = content = ["".join(content)]
+        return content[0] if content else ""
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning so far (``reasoning_format="parsed"`` or gpt-oss models)."""
+        reasoning = self._reasoning
+        if len(reasoning) > 1:
+            self._reasoning = reasoning = ["".join(reasoning)]
+        return reasoning[0] if reasoning else ""
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """Usage from ``x_groq.usage``, else the top-level ``usage``; ``None`` until sent."""
+        usage = self._xgroq_usage if self._xgroq_usage is not None else self._top_usage
+        return None if usage is None else CompletionUsage(usage)
+
+    @property
+    def id(self) -> str | None:
+        """The completion id (``chatcmpl-...``)."""
+        value: str | None = self._envelope.get("id")
+        return value
+
+    @property
+    def model(self) -> str | None:
+        """The model that answered, as the server reports it."""
+        value: str | None = self._envelope.get("model")
+        return value
+
+    @property
+    def x_groq(self) -> dict[str, Any]:
+        """Groq's extension fields seen so far (``id``, ``seed``, ``error`` ...), with usage."""
+        xgroq = dict(self._xgroq)
+        if self._xgroq_usage is not None:
+            xgroq["usage"] = self._xgroq_usage
+        return xgroq
+
+    @property
+    def tool_calls(self) -> list[ToolCallAssembly]:
+        """Every tool call seen, complete or not, in index order."""
+        return [self._tool_calls[i] for i in sorted(self._tool_calls)]
+
+    def message(self) -> dict[str, Any]:
+        """The assistant message so far, as the API would return it."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        if self._reasoning:
+            message["reasoning"] = self.reasoning
+        if self.channel is not None:
+            message["channel"] = self.channel
+        if self._tool_calls:
+            message["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        return message
+
+    def completion(self) -> ChatCompletion:
+        """The ``ChatCompletion`` the same request would have returned without streaming."""
+        finish_reason = self.finish_reasons[-1] if self.finish_reasons else None
+        data: dict[str, Any] = {
+            "id": self._envelope.get("id"),
+            "object": "chat.completion",
+            "created": self._envelope.get("created"),
+            "model": self._envelope.get("model"),
+            "system_fingerprint": self._envelope.get("system_fingerprint"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": self.message(),
+                    "logprobs": None,
+                    "finish_reason": finish_reason,
+                }
+            ],
+        }
+        usage = self._xgroq_usage if self._xgroq_usage is not None else self._top_usage
+        if usage is not None:
+            data["usage"] = usage
+        if self._xgroq or self._xgroq_usage is not None:
+            data["x_groq"] = self.x_groq
+        return ChatCompletion(data)

@@ -1,0 +1,264 @@
+"""Structured output: ``response_model=Book`` with or without streaming.
+
+Two ways to ask Groq, the same result:
+
+* default: a forced tool call; the model's JSON arrives as the tool call's arguments;
+* ``json_mode=True``: ``response_format={"type": "json_object"}`` and the schema in the
+  prompt; the JSON arrives as content.
+
+A :class:`StructuredStream` feeds those fragments to :class:`~mirastream._partial.PartialStream`
+(incremental, built once per model) and yields partial models, then the validated one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from mirastream._partial import PartialStream
+from mirastream._tools import tool_from
+from mirastream.groq.types import ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from mirastream._costs import CostMetadata
+    from mirastream._results import GroqCallResponse
+    from mirastream._stream import AsyncGroqStream, GroqStream, _StreamState
+    from mirastream.groq.types import CompletionUsage
+
+__all__ = [
+    "AsyncStructuredStream",
+    "StructuredStream",
+    "parse_structured",
+    "prepare_structured",
+]
+
+T = TypeVar("T", bound=BaseModel)
+
+_JSON_INSTRUCTION = (
+    "Respond only with a JSON object that matches this JSON schema, with no other text:\n"
+)
+
+
+def prepare_structured(
+    model: type[BaseModel],
+    json_mode: bool,
+    messages: list[dict[str, Any]],
+    params: dict[str, Any],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Adjust a request so the model answers with ``model``'s JSON.
+
+    Returns:
+        New ``(messages, params)``; the inputs are not modified.
+    """
+    params = dict(params)
+    if json_mode:
+        params.setdefault("response_format", {"type": "json_object"})
+        schema = json.dumps(model.model_json_schema(), separators=(",", ":"))
+        return [*messages, {"role": "system", "content": _JSON_INSTRUCTION + schema}], params
+    tool = tool_from(model)
+    params["tools"] = [*params.get("tools", ()), tool.tool_schema()]
+    params["tool_choice"] = {"type": "function", "function": {"name": tool._name()}}
+    return messages, params
+
+
+def parse_structured(model: type[T], response: GroqCallResponse) -> T:
+    """Validate a non-stream response as ``model``.
+
+    Raises:
+        StructuredOutputError: The JSON is missing, malformed or fails validation.
+    """
+    calls = response.tool_calls
+    text = (calls[0].function.arguments or "") if calls else response.content
+    partial = PartialStream(model)
+    partial.feed(text)
+    return partial.finish()
+
+
+def _fragment(chunk: ChatCompletionChunk) -> str | None:
+    # The JSON comes as tool-call arguments (forced tool) or as content (JSON mode);
+    # a forced-tool answer carries no content, a JSON-mode answer no tool calls.
+    choices = chunk.choices
+    if not choices:
+        return None
+    delta = choices[0].delta
+    if delta.content:
+        return delta.content
+    calls = delta._data.get("tool_calls")
+    if calls:
+        function = calls[0].get("function") or {}
+        arguments: str | None = function.get("arguments")
+        return arguments
+    return None
+
+
+class _StructuredState(Generic[T]):
+    """The properties a structured stream shares with the stream beneath it."""
+
+    stream: _StreamState
+
+    def __init__(self, model: type[T]) -> None:
+        self.response_model = model
+        self._partial = PartialStream(model)
+        self._final: T | None = None
+
+    @property
+    def partial(self) -> T | None:
+        """The latest partial model, or ``None`` before the first."""
+        return self._partial.latest
+
+    @property
+    def final(self) -> T | None:
+        """The validated model, once the stream ended."""
+        return self._final
+
+    @property
+    def raw(self) -> str:
+        """The JSON text received so far."""
+        return self._partial.raw
+
+    @property
+    def content(self) -> str:
+        """The answer's content (the JSON itself in JSON mode)."""
+        return self.stream.content
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """Usage, once the final chunk arrived."""
+        return self.stream.usage
+
+    @property
+    def input_tokens(self) -> int | None:
+        """Prompt tokens, once usage arrived."""
+        return self.stream.input_tokens
+
+    @property
+    def output_tokens(self) -> int | None:
+        """Completion tokens, once usage arrived."""
+        return self.stream.output_tokens
+
+    @property
+    def cached_tokens(self) -> int | None:
+        """Cached prompt tokens, once usage arrived."""
+        return self.stream.cached_tokens
+
+    @property
+    def cost(self) -> float | None:
+        """Cost in USD, once usage arrived."""
+        return self.stream.cost
+
+    @property
+    def cost_metadata(self) -> CostMetadata:
+        """Cost and what it was computed from."""
+        return self.stream.cost_metadata
+
+    @property
+    def model(self) -> str:
+        """The model that answered."""
+        return self.stream.model
+
+    @property
+    def id(self) -> str | None:
+        """The completion id."""
+        return self.stream.id
+
+    @property
+    def finish_reasons(self) -> list[str]:
+        """The finish reasons, once the final chunk arrived."""
+        return self.stream.finish_reasons
+
+    @property
+    def start_time(self) -> float:
+        """When the call started (ms since the epoch)."""
+        return self.stream.start_time
+
+    @property
+    def end_time(self) -> float | None:
+        """When the stream ended (ms since the epoch)."""
+        return self.stream.end_time
+
+    def construct_call_response(self) -> GroqCallResponse:
+        """The consumed stream as a :class:`GroqCallResponse`."""
+        return self.stream.construct_call_response()
+
+    def _feed(self, chunk: ChatCompletionChunk) -> T | None:
+        fragment = _fragment(chunk)
+        return self._partial.feed(fragment) if fragment else None
+
+    def _finish(self) -> T:
+        self._final = self._partial.finish()
+        return self._final
+
+
+class StructuredStream(_StructuredState[T]):
+    """Partial ``T`` instances as the JSON arrives, then the validated ``T``.
+
+    Raises (while iterating):
+        StructuredOutputError: The final JSON fails validation (``.raw``, ``.errors``).
+        StreamError: The stream failed; what arrived stays readable.
+    """
+
+    stream: GroqStream
+
+    def __init__(self, stream: GroqStream, model: type[T]) -> None:
+        super().__init__(model)
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[T]:
+        for response_chunk, _ in self.stream:
+            partial = self._feed(response_chunk.chunk)
+            if partial is not None:
+                yield partial
+        yield self._finish()
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        self.stream.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncStructuredStream(_StructuredState[T]):
+    """The async twin of :class:`StructuredStream`."""
+
+    stream: AsyncGroqStream
+
+    def __init__(self, stream: AsyncGroqStream, model: type[T]) -> None:
+        super().__init__(model)
+        self.stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for response_chunk, _ in self.stream:
+            partial = self._feed(response_chunk.chunk)
+            if partial is not None:
+                yield partial
+        yield self._finish()
+
+    async def close(self) -> None:
+        """Stop reading and release the connection."""
+        await self.stream.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
