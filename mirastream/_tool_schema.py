@@ -90,6 +90,15 @@ def parameters_schema(model: type[BaseModel]) -> dict[str, Any]:
         A JSON Schema object, at least ``{"type": "object", "properties": {}}``.
     """
     raw = _strip_titles(model.model_json_schema())
+    ref = raw.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        # A recursive model's root is only a reference to its own definition; Groq
+        # needs the object at the root, so inline it (the definition stays in $defs
+        # for the recursive references).
+        target = raw.get("$defs", {}).get(ref[len("#/$defs/") :])
+        if isinstance(target, dict):
+            del raw["$ref"]
+            raw = {**target, **raw}
     raw.pop("description", None)
     schema: dict[str, Any] = {"type": raw.pop("type", "object"), "properties": {}}
     schema["properties"] = raw.pop("properties", {})

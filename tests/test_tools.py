@@ -61,6 +61,13 @@ class Ping(GroqTool):
         return "pong"
 
 
+class Tree(GroqTool):
+    """Build a tree."""
+
+    label: str
+    children: list[Tree] = Field(default=[])
+
+
 class Renamed(GroqTool):
     """Has a custom wire name."""
 
@@ -303,6 +310,39 @@ def test_schema_is_wire_ready_json() -> None:
         assert ref.rsplit("/", 1)[1] in params["$defs"]
     assert '"title": {"description"' in text  # the property named title is kept
     assert '"title": "' not in text  # no generated titles anywhere
+
+
+def test_recursive_tool_schema_has_the_object_at_the_root() -> None:
+    node = {
+        "description": "Build a tree.",
+        "properties": {
+            "label": {"type": "string"},
+            "children": {"default": [], "items": {"$ref": "#/$defs/Tree"}, "type": "array"},
+        },
+        "required": ["label"],
+        "type": "object",
+    }
+    assert Tree.tool_schema()["function"] == {
+        "name": "Tree",
+        "description": "Build a tree.",
+        "parameters": {
+            "type": "object",
+            "properties": node["properties"],
+            "required": ["label"],
+            "$defs": {"Tree": node},
+        },
+    }
+    tree = Tree.from_tool_call(call("Tree", '{"label": "a", "children": [{"label": "b"}]}'))
+    assert tree.children == [Tree(label="b")]
+
+
+def test_description_is_not_inherited() -> None:
+    class Subclass(GetForecast):
+        pass
+
+    assert "description" not in Subclass.tool_schema()["function"]
+    assert Subclass._description() is None
+    assert GroqTool._description() is not None  # the base's own docstring stays its own
 
 
 def test_zero_field_tool_schema() -> None:
