@@ -547,14 +547,14 @@ def test_keep_alive_reuses_one_connection(server: GroqServer) -> None:
 @pytest.mark.anyio
 async def test_concurrent_streams_complete(server: GroqServer) -> None:
     pieces = [f" w{i}" for i in range(100)]
-    server.enqueue(*[Script(pieces) for _ in range(100)])
+    server.enqueue(*[Script(pieces) for _ in range(50)])
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200)) as client:
 
         async def one() -> str:
             response = await client.post(server.chat_url, json=body_for(stream=True))
             return str(fold(response.content)["content"])
 
-        results = await asyncio.gather(*[one() for _ in range(100)])
+        results = await asyncio.gather(*[one() for _ in range(50)])
     assert set(results) == {"".join(pieces)}
 
 
@@ -562,7 +562,7 @@ async def test_concurrent_streams_complete(server: GroqServer) -> None:
 async def test_200_abandoned_streams_then_next_request_is_quick(
     server: GroqServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    pieces = [f" w{i}" for i in range(500)]
+    pieces = [f" w{i}" for i in range(200)]
     server.enqueue(*[script(pieces, faults=Faults(stall_after_events=3, stall_seconds=0.2))] * 100)
     server.enqueue(*[Script(pieces) for _ in range(100)])
     limits = httpx.Limits(max_connections=300)

@@ -128,7 +128,12 @@ class GroqServer:
         # RuntimeError: the loop has already closed (stopped before, or died).
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(stop_event.set)
-        thread.join(timeout)
+        if thread is not threading.current_thread():  # e.g. called from a responder
+            thread.join(timeout)
+
+    def __repr__(self) -> str:
+        state = "running" if self._thread is not None and self._thread.is_alive() else "stopped"
+        return f"<GroqServer {self.base_url} {state}>"
 
     def __enter__(self) -> GroqServer:
         return self.start()
@@ -151,7 +156,8 @@ class GroqServer:
     @property
     def base_url(self) -> str:
         """``http://HOST:PORT``, the base URL to give a Groq client."""
-        return f"http://{self.host}:{self._port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}"
 
     @property
     def chat_url(self) -> str:
@@ -254,13 +260,13 @@ class GroqServer:
         except _GONE:
             pass
         except asyncio.CancelledError:
-            # Shutdown: don't wait for a slow client to take buffered bytes.
+            # Shutdown: don't wait for a slow client to take buffered bytes (see finally).
             aborted = True
         except Exception as exc:
             self._record_error(exc)
         finally:
             self._tasks.discard(task)
-            if aborted:
+            if aborted and writer.transport.get_write_buffer_size():
                 writer.transport.abort()
             else:
                 writer.close()
