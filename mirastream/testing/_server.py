@@ -42,7 +42,7 @@ _HEAD_LIMIT = 256 * 1024
 # Buffered bytes above which a stream waits for the client to read.
 _DRAIN_ABOVE = 64 * 1024
 # Errors that only mean "the client went away"; they are expected, not failures.
-_GONE = (ConnectionError, asyncio.IncompleteReadError, BrokenPipeError, TimeoutError)
+_GONE = (ConnectionError, asyncio.IncompleteReadError)
 
 
 class GroqServer:
