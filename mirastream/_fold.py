@@ -36,7 +36,7 @@ __all__ = ["StreamFold", "ToolCallAssembly"]
 class ToolCallAssembly:
     """One tool call being assembled from deltas that share an ``index``."""
 
-    __slots__ = ("arguments", "done", "id", "index", "name", "type")
+    __slots__ = ("_depth", "arguments", "done", "id", "index", "name", "type")
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -45,6 +45,10 @@ class ToolCallAssembly:
         self.name: list[str] = []
         self.arguments: list[str] = []
         self.done = False
+        # Braces opened minus closed so far. Parsing is tried only when they balance, so
+        # fragments do not cost a re-parse each (braces inside strings can only make the
+        # check fail or come late; the finish_reason still completes the call).
+        self._depth = 0
 
     def add(self, delta: dict[str, Any]) -> None:
         """Merge one tool-call delta (a whole call or a fragment)."""
@@ -60,10 +64,11 @@ class ToolCallAssembly:
             arguments = function.get("arguments")
             if arguments:
                 self.arguments.append(arguments)
+                self._depth += arguments.count("{") - arguments.count("}")
 
     def arguments_complete(self) -> bool:
         """Whether the arguments so far are a whole JSON object (cheap when not)."""
-        if not self.arguments or not self.arguments[-1].rstrip().endswith("}"):
+        if self._depth != 0 or not self.arguments or "}" not in self.arguments[-1]:
             return False
         try:
             return isinstance(from_json("".join(self.arguments).encode()), dict)
