@@ -6,6 +6,9 @@ Example:
     ...     server.enqueue(script("Hello!", reasoning="Greet back."))
     ...     # point any Groq/OpenAI-style client at server.base_url
 
+Cassettes: ``record(client, directory)`` saves each exchange's exact bytes;
+``GroqServer(responder=replay(directory))`` serves them back.
+
 Names are imported on first use, so loading the pytest plugin (which imports this
 package) costs almost nothing.
 """
@@ -16,8 +19,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mirastream.testing._cassette import Exchange, load_cassette
     from mirastream.testing._frames import script_chunks, script_completion, script_events
     from mirastream.testing._http import RecordedRequest
+    from mirastream.testing._record import (
+        AsyncRecordingTransport,
+        Recorder,
+        Recording,
+        RecordingTransport,
+        record,
+    )
+    from mirastream.testing._replay import Replay, replay
     from mirastream.testing._replies import Chunking, ErrorReply, Faults, JSONReply, SSEReply
     from mirastream.testing._respond import RateLimits, Reply, Responder, default_responder
     from mirastream.testing._script import Script, ScriptReply, ToolCall, Usage, script
@@ -25,13 +37,19 @@ if TYPE_CHECKING:
     from mirastream.testing._wire import go_duration, go_json
 
 __all__ = [
+    "AsyncRecordingTransport",
     "Chunking",
     "ErrorReply",
+    "Exchange",
     "Faults",
     "GroqServer",
     "JSONReply",
     "RateLimits",
     "RecordedRequest",
+    "Recorder",
+    "Recording",
+    "RecordingTransport",
+    "Replay",
     "Reply",
     "Responder",
     "SSEReply",
@@ -42,6 +60,9 @@ __all__ = [
     "default_responder",
     "go_duration",
     "go_json",
+    "load_cassette",
+    "record",
+    "replay",
     "script",
     "script_chunks",
     "script_completion",
@@ -49,13 +70,19 @@ __all__ = [
 ]
 
 _HOMES = {
+    "AsyncRecordingTransport": "_record",
     "Chunking": "_replies",
     "ErrorReply": "_replies",
+    "Exchange": "_cassette",
     "Faults": "_replies",
     "GroqServer": "_server",
     "JSONReply": "_replies",
     "RateLimits": "_respond",
     "RecordedRequest": "_http",
+    "Recorder": "_record",
+    "Recording": "_record",
+    "RecordingTransport": "_record",
+    "Replay": "_replay",
     "Reply": "_respond",
     "Responder": "_respond",
     "SSEReply": "_replies",
@@ -66,6 +93,9 @@ _HOMES = {
     "default_responder": "_respond",
     "go_duration": "_wire",
     "go_json": "_wire",
+    "load_cassette": "_cassette",
+    "record": "_record",
+    "replay": "_replay",
     "script": "_script",
     "script_chunks": "_frames",
     "script_completion": "_frames",
