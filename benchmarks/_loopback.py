@@ -11,7 +11,7 @@ import sys
 from _streams import text_stream
 
 from mirastream.testing import GroqServer, SSEReply
-from mirastream.testing._http import RecordedRequest
+from mirastream.testing import RecordedRequest
 
 
 def main() -> None:

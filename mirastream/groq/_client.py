@@ -22,10 +22,12 @@ from mirastream.groq._request import (
     CHAT_COMPLETIONS_PATH,
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
     ClientConfig,
+    NotGiven,
     build_body,
     make_status_error,
+    resolve_timeout,
 )
 from mirastream.groq._streaming import AsyncStream, Stream
 from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
@@ -55,8 +57,9 @@ class Groq:
     Args:
         api_key: Defaults to the ``GROQ_API_KEY`` environment variable.
         base_url: Defaults to ``GROQ_BASE_URL`` or ``https://api.groq.com``.
-        timeout: Seconds or an ``httpx.Timeout``; default 60 s (connect 5 s). For a
-            stream the read timeout bounds each gap between bytes, not the whole stream.
+        timeout: Seconds or an ``httpx.Timeout``; default: the ``http_client``'s if one is
+            given, else 60 s (connect 5 s). For a stream the read timeout bounds each gap
+            between bytes, not the whole stream.
         max_retries: Retries for connection errors and 408/409/429/498/5xx (default 2).
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to use (not closed by :meth:`close`).
@@ -67,7 +70,7 @@ class Groq:
         *,
         api_key: str | None = None,
         base_url: str | httpx.URL | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
@@ -75,7 +78,7 @@ class Groq:
         self._config = ClientConfig(
             api_key=api_key,
             base_url=base_url,
-            timeout=timeout,
+            timeout=resolve_timeout(timeout, http_client),
             max_retries=max_retries,
             default_headers=default_headers,
         )
@@ -264,7 +267,8 @@ class AsyncGroq:
     Args:
         api_key: Defaults to the ``GROQ_API_KEY`` environment variable.
         base_url: Defaults to ``GROQ_BASE_URL`` or ``https://api.groq.com``.
-        timeout: Seconds or an ``httpx.Timeout``; default 60 s (connect 5 s).
+        timeout: Seconds or an ``httpx.Timeout``; default: the ``http_client``'s if one is
+            given, else 60 s (connect 5 s).
         max_retries: Retries for connection errors and 408/409/429/498/5xx (default 2).
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to use (not closed by :meth:`close`).
@@ -275,7 +279,7 @@ class AsyncGroq:
         *,
         api_key: str | None = None,
         base_url: str | httpx.URL | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -283,7 +287,7 @@ class AsyncGroq:
         self._config = ClientConfig(
             api_key=api_key,
             base_url=base_url,
-            timeout=timeout,
+            timeout=resolve_timeout(timeout, http_client),
             max_retries=max_retries,
             default_headers=default_headers,
         )

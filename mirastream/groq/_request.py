@@ -16,12 +16,15 @@ from jiter import from_json
 from mirastream import errors
 
 __all__ = [
+    "NOT_GIVEN",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "ClientConfig",
+    "NotGiven",
     "build_body",
     "make_status_error",
+    "resolve_timeout",
 ]
 
 DEFAULT_BASE_URL = "https://api.groq.com"
@@ -29,6 +32,27 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 CHAT_COMPLETIONS_PATH = "/openai/v1/chat/completions"
+
+
+class NotGiven:
+    """The type of :data:`NOT_GIVEN`: an argument left out (``None`` has a meaning)."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+
+
+def resolve_timeout(
+    timeout: float | httpx.Timeout | NotGiven | None,
+    http_client: httpx.Client | httpx.AsyncClient | None,
+) -> float | httpx.Timeout | None:
+    """The client's timeout: as given, else the user's http_client's, else 60 s / 5 s."""
+    if not isinstance(timeout, NotGiven):
+        return timeout
+    return http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+
 
 _STATUS_ERRORS: dict[int, type[errors.APIStatusError]] = {
     400: errors.BadRequestError,

@@ -76,7 +76,7 @@ class ChunkDecoder:
                 if chunk is not None:
                     chunks.append(chunk)
             elif event == "error":
-                self._fail(self._decode_slow(raw), raw)
+                self._server_error(raw)
             # Other named events (keep-alives and the like) carry no chunk.
             if self.stopped:
                 break
@@ -93,7 +93,7 @@ class ChunkDecoder:
             obj = self._decode_slow(raw)
             if obj is None:
                 return None  # an empty data field carries no chunk (or _decode_slow failed)
-        if type(obj) is not dict or "error" in obj:
+        if type(obj) is not dict or (obj.get("error")):
             self._fail(obj, raw)
             return None
         chunk = self._last = chunk_from_json(obj)
@@ -143,11 +143,22 @@ class ChunkDecoder:
             self.stopped = True
             return None
 
+    def _server_error(self, raw: bytes) -> None:
+        # ``event: error``: whatever its data holds, the server is reporting an error.
+        self.stopped = True
+        try:
+            body: Any = from_json(raw)
+        except ValueError:
+            body = raw.decode("utf-8", "replace").strip() or None
+        if isinstance(body, dict) and "error" in body:
+            body = body["error"]
+        self.error = APIStreamError(body, request=self.request)
+
     def _fail(self, obj: Any, raw: bytes) -> None:
         if self.error is not None:
-            return  # _decode already recorded why
+            return  # _decode_slow already recorded why
         self.stopped = True
-        if isinstance(obj, dict) and obj.get("error") is not None:
+        if isinstance(obj, dict) and obj.get("error"):
             self.error = APIStreamError(obj["error"], request=self.request)
         else:
             text = raw.decode("utf-8", "replace")
@@ -170,6 +181,27 @@ def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
     if "content-encoding" in response.headers or response.is_stream_consumed:
         return response.aiter_bytes()
     return response.aiter_raw()
+
+
+_closing: set[Any] = set()  # close tasks scheduled by AsyncStream.__del__
+
+
+def _drain(body: Iterator[bytes]) -> None:
+    # After [DONE] the answer is complete: a failure while reading the rest is not the
+    # caller's problem (the connection is then closed rather than pooled).
+    try:
+        for _ in body:
+            pass
+    except httpx.TransportError:
+        pass
+
+
+async def _adrain(body: AsyncIterator[bytes]) -> None:
+    try:
+        async for _ in body:
+            pass
+    except httpx.TransportError:
+        pass
 
 
 class Stream(Generic[T]):
@@ -200,8 +232,7 @@ class Stream(Generic[T]):
                         if decoder.error is None:
                             # Read the few bytes after [DONE] (the chunked terminator) so
                             # httpcore returns the connection to the pool instead of closing it.
-                            for _ in body:
-                                pass
+                            _drain(body)
                         break
                 else:
                     decoder.end()
@@ -216,6 +247,13 @@ class Stream(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return self._iterator
+
+    def __del__(self) -> None:
+        # A stream dropped before it was iterated: its generator never started, so its
+        # ``finally`` will not run; close the response here instead.
+        response = getattr(self, "response", None)
+        if response is not None and not response.is_closed:
+            response.close()
 
     def __next__(self) -> T:
         return next(self._iterator)
@@ -266,8 +304,7 @@ class AsyncStream(Generic[T]):
                         yield chunk  # type: ignore[misc]
                     if decoder.stopped:
                         if decoder.error is None:
-                            async for _ in body:  # see Stream: keep the connection poolable
-                                pass
+                            await _adrain(body)
                         break
                 else:
                     decoder.end()
@@ -282,6 +319,21 @@ class AsyncStream(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._iterator
+
+    def __del__(self) -> None:
+        # As for Stream; closing is async, so it is scheduled on the running loop.
+        response = getattr(self, "response", None)
+        if response is None or response.is_closed:
+            return
+        import asyncio  # already loaded wherever an AsyncStream exists
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop: nothing can await the close (the pool dies with its loop)
+        task = loop.create_task(response.aclose())
+        _closing.add(task)  # the loop keeps only a weak reference to tasks
+        task.add_done_callback(_closing.discard)
 
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
