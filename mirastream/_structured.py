@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from mirastream._partial import PartialStream
+from mirastream._tool_schema import parameters_schema
 from mirastream._tools import tool_from
 from mirastream.groq.types import ChatCompletionChunk
 
@@ -59,7 +60,8 @@ def prepare_structured(
     params = dict(params)
     if json_mode:
         params.setdefault("response_format", {"type": "json_object"})
-        schema = json.dumps(model.model_json_schema(), separators=(",", ":"))
+        # The same cleaned schema the forced tool would carry, so both modes ask alike.
+        schema = json.dumps(parameters_schema(model), separators=(",", ":"))
         return [*messages, {"role": "system", "content": _JSON_INSTRUCTION + schema}], params
     tool = tool_from(model)
     params["tools"] = [*params.get("tools", ()), tool.tool_schema()]
