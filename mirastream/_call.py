@@ -127,6 +127,10 @@ class _Call:
 
     def run(self, request: _Request) -> Any:
         client: Groq = request.client or default_client()
+        if not isinstance(client, Groq):
+            raise TypeError(
+                f"a plain prompt function needs a mirastream.groq.Groq client, got {client!r}"
+            )
         messages: Any = request.messages
         start = _now_ms()
         if self.stream:
@@ -149,6 +153,11 @@ class _Call:
 
     async def arun(self, request: _Request) -> Any:
         client: AsyncGroq = request.client or default_async_client()
+        if not isinstance(client, AsyncGroq):
+            raise TypeError(
+                f"an async prompt function needs a mirastream.groq.AsyncGroq client, "
+                f"got {client!r}"
+            )
         messages: Any = request.messages
         start = _now_ms()
         if self.stream:
