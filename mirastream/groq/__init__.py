@@ -23,7 +23,8 @@ from mirastream.errors import (
     StreamInterruptedError,
     UnprocessableEntityError,
 )
-from mirastream.groq._client import AsyncGroq, Groq
+from mirastream.groq._async_client import AsyncGroq
+from mirastream.groq._client import Groq
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
 __all__ = [

@@ -114,6 +114,24 @@ class ClientConfig:
         """The absolute URL of an API path."""
         return self.base_url + path
 
+    def build_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        body: dict[str, Any],
+        extra_headers: Mapping[str, str] | None,
+        extra_query: Mapping[str, str] | None,
+        timeout: float | httpx.Timeout | None,
+    ) -> httpx.Request:
+        """The chat-completions request for one attempt (``timeout=None``: the client's)."""
+        return http.build_request(
+            "POST",
+            self.url(CHAT_COMPLETIONS_PATH),
+            json=body,
+            headers=self.headers(extra_headers),
+            params=extra_query,
+            timeout=self.timeout if timeout is None else timeout,
+        )
+
 
 def build_body(
     messages: Any,
