@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from mirastream._prompts import DynamicConfig, build_messages
 from mirastream._results import GroqCallResponse
 from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
-from mirastream._tools import Toolkit
+from mirastream._toolkit import Toolkit
 from mirastream.groq import AsyncGroq, Groq
 
 if TYPE_CHECKING:
@@ -155,8 +155,7 @@ class _Call:
         client: AsyncGroq = request.client or default_async_client()
         if not isinstance(client, AsyncGroq):
             raise TypeError(
-                f"an async prompt function needs a mirastream.groq.AsyncGroq client, "
-                f"got {client!r}"
+                f"an async prompt function needs a mirastream.groq.AsyncGroq client, got {client!r}"
             )
         messages: Any = request.messages
         start = _now_ms()

@@ -18,7 +18,8 @@ from mirastream.groq.types import (
 )
 
 if TYPE_CHECKING:
-    from mirastream._tools import GroqTool, Toolkit
+    from mirastream._toolkit import Toolkit
+    from mirastream._tools import GroqTool
 
 __all__ = [
     "GroqCallResponse",
@@ -253,7 +254,7 @@ class GroqCallResponse:
         Returns:
             One ``{"role": "tool", ...}`` message per pair.
         """
-        from mirastream._tools import tool_message_params
+        from mirastream._toolkit import tool_message_params
 
         return tool_message_params(tools_and_outputs)
 

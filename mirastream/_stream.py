@@ -38,7 +38,8 @@ from mirastream.groq.types import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from mirastream._tools import GroqTool, Toolkit
+    from mirastream._toolkit import Toolkit
+    from mirastream._tools import GroqTool
 
 __all__ = ["AsyncGroqStream", "GroqStream"]
 

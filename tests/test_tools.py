@@ -18,7 +18,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mirastream import GroqTool as ExportedGroqTool
-from mirastream._tools import GroqTool, Toolkit, tool_from, tool_message_params, tool_schemas
+from mirastream._toolkit import Toolkit, tool_message_params, tool_schemas
+from mirastream._tools import GroqTool, tool_from
 from mirastream.errors import ToolCallError
 from mirastream.groq.types import ChatCompletionMessageToolCall
 
