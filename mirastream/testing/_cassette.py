@@ -245,6 +245,14 @@ class Exchange:
         """The recorded request's JSON body, or ``None``."""
         return None if self.request is None else self.request.get("body")
 
+    @property
+    def streamed(self) -> bool:
+        """Whether the recorded request asked for a stream (for a bare file: ``.sse``)."""
+        body = self.request_body
+        if isinstance(body, dict):
+            return body.get("stream") is True
+        return self.body_path.suffix == ".sse"
+
     def describe(self) -> str:
         """A one-line summary for error messages: name, model and last message."""
         if self.request is None:

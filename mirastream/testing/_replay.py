@@ -123,7 +123,20 @@ class Replay:
     def _next_in_order(self, number: int, request: RecordedRequest) -> tuple[Exchange | None, str]:
         index = len(self._served)
         if index < len(self.exchanges):
-            return self.exchanges[index], ""
+            exchange = self.exchanges[index]
+            if exchange.streamed == request.stream:
+                return exchange, ""
+            # A stream body for a plain call (or the reverse) would only confuse the
+            # client; the calls are not in the order they were recorded in.
+            asked, recorded = ("a stream", "a plain call")
+            if not request.stream:
+                asked, recorded = recorded, asked
+            return None, (
+                f"mirastream replay: request #{number} ({summarize_request(request.body)}) "
+                f"asks for {asked}, but the next exchange in {self.path}, "
+                f"{exchange.body_path.name}, answered {recorded}: the calls are not in "
+                "the order they were recorded in (match='request' picks by request body)"
+            )
         count = len(self.exchanges)
         return None, (
             f"mirastream replay: the cassette {self.path} holds {count} "
