@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import httpx
 import pytest
 from test_fold import FIXTURES, FIXTURES_DIR, NAMES
 
@@ -73,24 +74,103 @@ class Consumed:
         return [(i, tool) for i, (_, tool) in enumerate(self.pairs) if tool is not None]
 
 
+class Probe:
+    """Counts the response bodies an httpx client opened and closed."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self.closed = 0
+
+
+class _ProbeBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    def __init__(self, inner: Any, probe: Probe) -> None:
+        self._inner = inner
+        self._probe = probe
+        probe.opened += 1
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for piece in self._inner:
+            yield piece
+
+    def close(self) -> None:
+        self._probe.closed += 1
+        self._inner.close()
+
+    async def aclose(self) -> None:
+        self._probe.closed += 1
+        await self._inner.aclose()
+
+
+class _ProbeTransport(httpx.BaseTransport):
+    def __init__(self, probe: Probe) -> None:
+        self._inner = httpx.HTTPTransport()
+        self._probe = probe
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_ProbeBody(response.stream, self._probe),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncProbeTransport(httpx.AsyncBaseTransport):
+    def __init__(self, probe: Probe) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._probe = probe
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_ProbeBody(response.stream, self._probe),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class Driver:
     """Runs one test body against the sync or the async high-level API."""
 
     def __init__(self, mode: Mode) -> None:
         self.mode = mode
-        self._clients: list[Groq | AsyncGroq] = []
+        self._clients: list[Groq | AsyncGroq | httpx.Client | httpx.AsyncClient] = []
 
     @property
     def is_async(self) -> bool:
         return self.mode == "async"
 
-    def client(self, server: GroqServer, **kwargs: Any) -> Groq | AsyncGroq:
-        """A ``Groq`` / ``AsyncGroq`` pointed at ``server`` (closed at teardown)."""
+    def client(
+        self, server: GroqServer, *, probe: Probe | None = None, **kwargs: Any
+    ) -> Groq | AsyncGroq:
+        """A ``Groq`` / ``AsyncGroq`` pointed at ``server`` (closed at teardown).
+
+        With ``probe``, its httpx client counts the response bodies opened and closed.
+        """
         kwargs.setdefault("max_retries", 0)
         client: Groq | AsyncGroq
         if self.is_async:
+            if probe is not None:
+                ahttp = httpx.AsyncClient(transport=_AsyncProbeTransport(probe))
+                self._clients.append(ahttp)
+                kwargs["http_client"] = ahttp
             client = AsyncGroq(api_key="test", base_url=server.base_url, **kwargs)
         else:
+            if probe is not None:
+                http = httpx.Client(transport=_ProbeTransport(probe))
+                self._clients.append(http)
+                kwargs["http_client"] = http
             client = Groq(api_key="test", base_url=server.base_url, **kwargs)
         self._clients.append(client)
         return client
@@ -172,8 +252,10 @@ class Driver:
                 yield sync_entered
 
     async def aclose(self) -> None:
-        for client in self._clients:
-            if isinstance(client, AsyncGroq):
+        for client in reversed(self._clients):
+            if isinstance(client, httpx.AsyncClient):
+                await client.aclose()
+            elif isinstance(client, AsyncGroq):
                 await client.close()
             else:
                 client.close()
