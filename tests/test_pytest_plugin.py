@@ -10,6 +10,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import httpcore  # noqa: F401  # see below
 import pytest
 from conftest import FIXTURES_DIR
 
@@ -18,6 +19,11 @@ from mirastream.groq import Groq
 from mirastream.testing import GroqServer, record, script
 
 pytest_plugins = ["pytester"]
+
+# The user's tests run in this process (pytester's default), and pytester removes the
+# modules first imported during such a run. httpx imports httpcore lazily and caches the
+# httpcore exception classes it maps on first use; were that first use inside a run,
+# later tests would get httpcore errors unmapped. Importing httpcore above prevents it.
 
 REAL_KEY = "gsk_live_plugin_SECRET_0123456789"
 
