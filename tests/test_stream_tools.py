@@ -148,14 +148,27 @@ def _choice(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, 
     return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
 
 
-def sse(*deltas: dict[str, Any], finish: str | None = "tool_calls", trailer: bool = False) -> bytes:
-    """A Groq stream: role chunk, one chunk per delta, finish chunk, trailer, [DONE]."""
+def sse(
+    *deltas: dict[str, Any],
+    finish: str | None = "tool_calls",
+    trailer: bool = False,
+    finish_with_last: bool = False,
+) -> bytes:
+    """A Groq stream: role chunk, one chunk per delta, finish chunk, trailer, [DONE].
+
+    ``finish_with_last`` puts the finish_reason (and usage) on the last delta's chunk
+    instead of a chunk of its own, as some OpenAI-compatible servers do.
+    """
     has_text = any("content" in d for d in deltas)
     first = _envelope(_choice({"role": "assistant", "content": "" if has_text else None}))
     first["x_groq"] = {"id": REQUEST_ID, "seed": 1290447716}
     payloads = [first, *(_envelope(_choice(d)) for d in deltas)]
     if finish is not None:
-        last = _envelope(_choice({}, finish))
+        if finish_with_last:
+            last = payloads.pop()
+            last["choices"][0]["finish_reason"] = finish
+        else:
+            last = _envelope(_choice({}, finish))
         last["x_groq"] = {"id": REQUEST_ID, "usage": USAGE}
         last["usage"] = USAGE
         payloads.append(last)
@@ -481,6 +494,7 @@ class Shape:
     finish: str | None = "tool_calls"
     trailer: bool = False
     content: str = ""
+    finish_with_last: bool = False
 
 
 def _openai_fragments() -> Shape:
@@ -625,6 +639,22 @@ SHAPES: dict[str, Shape] = {
         args=({},),
         finish=None,
     ),
+    # The finish_reason on the chunk of the last fragment: both calls complete there
+    # (the zero-argument one by the finish_reason, the other by its closing brace).
+    "finish_reason_on_the_last_fragment": Shape(
+        deltas=(
+            calls(frag(0, call_id="call_F1", name="get_local_time", args='{"timezone":')),
+            calls(frag(0, args='"Asia/Tokyo"}')),
+            calls(frag(1, call_id="call_F2", name="utc_now", args="")),
+        ),
+        events=((0, None), (1, None), (2, "get_local_time"), (3, "utc_now")),
+        calls=(
+            call_dict("call_F1", "get_local_time", T_TOKYO),
+            call_dict("call_F2", "utc_now", ""),
+        ),
+        args=({"timezone": "Asia/Tokyo"}, {}),
+        finish_with_last=True,
+    ),
     # Content before the tool calls (kimi-k2 does this), then the usage trailer.
     "content_before_tool_calls": Shape(
         deltas=(
@@ -644,7 +674,12 @@ SHAPES: dict[str, Shape] = {
 @pytest.mark.parametrize("name", list(SHAPES))
 async def test_each_tool_once_on_the_chunk_that_completes_it(flavor: Flavor, name: str) -> None:
     shape = SHAPES[name]
-    body = sse(*shape.deltas, finish=shape.finish, trailer=shape.trailer)
+    body = sse(
+        *shape.deltas,
+        finish=shape.finish,
+        trailer=shape.trailer,
+        finish_with_last=shape.finish_with_last,
+    )
     n_chunks = len(payloads_of(body))
     stream, run = await flavor.run(body)
 
