@@ -283,7 +283,8 @@ def _shape_for(annotation: Any) -> Shape:
             return _shape_for(options[0])
         int_to_float = float in options and int not in options
         return _UnionShape([_shape_for(o) for o in options], int_to_float)
-    if isinstance(annotation, type):
+    # ``origin is None`` first: on Python 3.10 ``isinstance(list[X], type)`` is True.
+    if origin is None and isinstance(annotation, type):
         if issubclass(annotation, BaseModel) and not issubclass(annotation, RootModel):
             return model_shape(annotation)
         return _FLOAT if annotation is float else RAW
