@@ -88,7 +88,7 @@ def fill_packing_list(advice: str) -> GroqCallResponse:
         print("\r\033[K", end="")
     final = stream.final
     assert final is not None
-    print(f"{updates} partial PackingList updates, then the validated one:")
+    print(f"{updates - 1} partial PackingLists as the JSON arrived, then the validated one:")
     print(f"  city:     {final.city}\n  forecast: {final.forecast}")
     for item in final.items:
         print(f"  - {item}")

@@ -27,13 +27,16 @@ from typing import Any
 
 import pytest
 
+from mirastream import APIStatusError, StreamError
 from mirastream.testing import (
+    ErrorReply,
     GroqServer,
     RecordedRequest,
     Reply,
     Script,
     ToolCall,
     default_responder,
+    script,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,6 +276,37 @@ def test_retry_policy_page_quotes_the_code() -> None:
     assert _retry.retry_delay(10, 20, None, random=lambda: 0.0) == 8.0
     assert _retry.retry_delay(0, 2, {"retry-after": "60"}) == 60.0
     assert _retry.retry_delay(0, 2, {"retry-after": "61"}, random=lambda: 0.0) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("status", "attempts"), [(429, 2), (498, 2), (503, 2), (408, 2), (400, 1), (401, 1)]
+)
+def test_the_client_retries_as_the_errors_page_says(status: int, attempts: int) -> None:
+    from mirastream.groq import Groq
+
+    with GroqServer() as server:
+        server.enqueue(ErrorReply(status, "try again", headers={"retry-after": "0.01"}))
+        client = Groq(base_url=server.base_url, api_key="test")
+        try:
+            client.chat.completions.create(messages=[{"role": "user", "content": "hi"}], model="m")
+        except APIStatusError as exc:
+            assert exc.status_code == status
+        assert len(server.requests) == attempts
+
+
+def test_a_stream_that_failed_midway_is_not_sent_again() -> None:
+    from mirastream.groq import Groq
+
+    with GroqServer() as server:
+        server.enqueue(script("Half an answer", error="Service Unavailable", error_after=2))
+        client = Groq(base_url=server.base_url, api_key="test")
+        stream = client.chat.completions.create(
+            messages=[{"role": "user", "content": "hi"}], model="m", stream=True
+        )
+        with pytest.raises(StreamError):
+            for _ in stream:
+                pass
+        assert len(server.requests) == 1
 
 
 def _bench_targets() -> list[tuple[str, str]]:

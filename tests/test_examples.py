@@ -33,7 +33,7 @@ EXPECTED: dict[str, list[str]] = {
         OFFLINE_BANNER,
         r"\[tool\] get_weather\(city='Lisbon'\) -> 'Lisbon: 23°C, sunny",
         r"The forecast says 23°C, sunny, a strong breeze",  # the answer uses the tool output
-        r"[1-9]\d* partial PackingList updates, then the validated one:",
+        r"[1-9]\d* partial PackingLists as the JSON arrived, then the validated one:",
         r"city: +Lisbon",
         r"- light windbreaker",
         r"tool call +\d+ +\d+ +17\.3 +1\.2 +[\d.]+ +[\d.]+ +0\.0000\d\d",
