@@ -141,7 +141,7 @@ class _Call:
                 raw,
                 messages=request.messages,
                 model=self.model,
-                toolkit=request.toolkit,
+                toolkit=self._stream_toolkit(request),
                 call_params=request.params,
                 start_time=start,
             )
@@ -167,7 +167,7 @@ class _Call:
                 raw,
                 messages=request.messages,
                 model=self.model,
-                toolkit=request.toolkit,
+                toolkit=self._stream_toolkit(request),
                 call_params=request.params,
                 start_time=start,
             )
@@ -176,6 +176,11 @@ class _Call:
             messages=messages, model=self.model, **request.params
         )
         return self._finish(request, completion, start)
+
+    def _stream_toolkit(self, request: _Request) -> Toolkit | None:
+        # A structured stream yields models, not tools: its calls (the forced one
+        # included) stay raw in ``tool_calls``.
+        return None if self.response_model is not None else request.toolkit
 
     def _finish(self, request: _Request, completion: Any, start: float) -> Any:
         response = GroqCallResponse(
@@ -190,7 +195,7 @@ class _Call:
         if self.response_model is not None:
             from mirastream._structured import parse_structured
 
-            return parse_structured(self.response_model, response)
+            return parse_structured(self.response_model, response, self.json_mode)
         if self.output_parser is not None:
             return self.output_parser(response)
         return response
@@ -200,8 +205,8 @@ class _Call:
 
         assert self.response_model is not None
         if isinstance(stream, GroqStream):
-            return StructuredStream(stream, self.response_model)
-        return AsyncStructuredStream(stream, self.response_model)
+            return StructuredStream(stream, self.response_model, self.json_mode)
+        return AsyncStructuredStream(stream, self.response_model, self.json_mode)
 
     def decorate(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.iscoroutinefunction(fn):

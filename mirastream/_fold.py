@@ -157,6 +157,8 @@ class StreamFold:
             self._take_xgroq(data["x_groq"])
         if data.get("usage") is not None:
             self._top_usage = data["usage"]
+            if "service_tier" in data:  # sent on the include_usage trailer only
+                self._envelope["service_tier"] = data["service_tier"]
         return completed
 
     def end(self) -> list[ToolCallAssembly]:
@@ -284,6 +286,8 @@ class StreamFold:
         usage = self._xgroq_usage if self._xgroq_usage is not None else self._top_usage
         if usage is not None:
             data["usage"] = usage
+        if "service_tier" in self._envelope:
+            data["service_tier"] = self._envelope["service_tier"]
         if self._xgroq or self._xgroq_usage is not None:
             data["x_groq"] = self.x_groq
         return ChatCompletion(data)

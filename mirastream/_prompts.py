@@ -110,7 +110,12 @@ def _render(parts: list[tuple[str, str]], values: Mapping[str, Any]) -> list[dic
     messages: list[dict[str, Any]] = []
     for role, text in parts:
         if role == "MESSAGES":
-            history = _FORMATTER.get_field(text.strip("{} "), (), values)[0] if text else []
+            try:
+                history = _FORMATTER.get_field(text.strip("{} "), (), values)[0] if text else []
+            except (KeyError, AttributeError, IndexError) as exc:
+                raise PromptError(
+                    f"MESSAGES: {text} names no argument or computed field ({exc!r})"
+                ) from exc
             if not isinstance(history, list):
                 raise PromptError(f"MESSAGES: {text} must be a list of messages")
             messages.extend(_message(m) for m in history)
@@ -126,13 +131,16 @@ def _render(parts: list[tuple[str, str]], values: Mapping[str, Any]) -> list[dic
 
 
 def _message(message: Any) -> dict[str, Any]:
+    # A dict, a response (its ``message_param``), or a message object (wire view or
+    # pydantic model): history never carries ``None``-valued keys.
     if isinstance(message, Mapping):
         return dict(message)
-    to_dict = getattr(message, "message_param", None) or getattr(message, "model_dump", None)
-    if isinstance(to_dict, dict):
-        return dict(to_dict)
-    if callable(to_dict):
-        return dict(to_dict())
+    param = getattr(message, "message_param", None)
+    if isinstance(param, dict):
+        return dict(param)
+    dump = getattr(message, "model_dump", None)
+    if callable(dump):
+        return dict(dump(exclude_none=True))
     raise PromptError(f"not a message: {message!r}")
 
 

@@ -66,10 +66,11 @@ class _StreamState:
         self._fold = StreamFold()
         self._toolkit = toolkit
         self._tools: list[GroqTool] = []
-        self._queue: deque[Pair | ToolCallError] = deque()
-        self._last: GroqCallResponseChunk | None = None
+        self._queue: deque[Pair] = deque()  # pairs of the current chunk still to yield
+        self._errors: deque[ToolCallError] = deque()  # raised after the queued pairs
         self._started = False
         self._ended = False  # the server's stream is over (normally or not)
+        self._exhausted = False  # iteration has reported its end to the caller
         self._error: BaseException | None = None
         self._closed_early = False
         self.messages = messages
@@ -81,7 +82,7 @@ class _StreamState:
     # -- iteration ------------------------------------------------------------------
 
     def _begin(self) -> None:
-        if self._ended or self._closed_early:
+        if self._exhausted or self._closed_early:
             raise StreamConsumedError(
                 "This stream has already been consumed; read its properties "
                 "(content, usage, tool_calls ...) or call construct_call_response()."
@@ -92,47 +93,51 @@ class _StreamState:
         completed = self._fold.add(chunk)
         response_chunk: GroqCallResponseChunk = _new(GroqCallResponseChunk)
         response_chunk.chunk = chunk
-        self._last = response_chunk
         if not completed or self._toolkit is None:
             return (response_chunk, None)
-        self._enqueue_tools(response_chunk, completed)
-        return self._dequeue()
+        pairs: list[Pair] = [(response_chunk, tool) for tool in self._build_tools(completed)]
+        # The chunk is yielded once even if every call it completed failed; the errors
+        # are raised right after it, before the next chunk.
+        self._queue.extend(pairs[1:] if pairs else ())
+        return pairs[0] if pairs else (response_chunk, None)
 
-    def _on_end(self) -> Pair | None:
-        """The raw stream is exhausted: close open calls; a pair to return, or ``None``."""
-        if not self._ended:
-            self._ended = True
-            self.end_time = _now_ms()
-            pending = self._fold.end()
-            if pending and self._last is not None and self._toolkit is not None:
-                # Only a stream with no finish_reason gets here: its last chunk is paired
-                # again with each call that the end completed.
-                self._enqueue_tools(self._last, pending)
-        return self._dequeue() if self._queue else None
+    def _on_end(self) -> None:
+        """The raw stream is exhausted: calls still open are completed (not yielded)."""
+        if self._ended:
+            return
+        self._ended = True
+        self.end_time = _now_ms()
+        pending = self._fold.end()
+        if pending and self._toolkit is not None:
+            # Only a stream that never sent a finish_reason gets here. Its chunks were all
+            # yielded already, so these tools join ``tools`` without a chunk of their own.
+            self._build_tools(pending)
+
+    def _build_tools(self, calls: list[ToolCallAssembly]) -> list[GroqTool]:
+        """Turn completed calls into tools; queue a ToolCallError for each bad one."""
+        assert self._toolkit is not None
+        tools: list[GroqTool] = []
+        errors: list[ToolCallError] = []
+        for call in calls:
+            try:
+                tools.append(self._toolkit.tool_for(call.to_tool_call()))
+            except ToolCallError as exc:
+                errors.append(exc)
+        self._tools += tools
+        self._errors.extend(errors)
+        return tools
+
+    def _pending(self) -> Pair | None:
+        """The next queued pair; raises the next queued error first."""
+        if self._errors and not self._queue:
+            raise self._errors.popleft()
+        return self._queue.popleft() if self._queue else None
 
     def _on_error(self, exc: BaseException) -> None:
         self._ended = True
         self._error = exc
         if self.end_time is None:
             self.end_time = _now_ms()
-
-    def _enqueue_tools(
-        self, response_chunk: GroqCallResponseChunk, calls: list[ToolCallAssembly]
-    ) -> None:
-        for call in calls:
-            try:
-                tool = self._toolkit.tool_for(call.to_tool_call())  # type: ignore[union-attr]
-            except ToolCallError as exc:
-                self._queue.append(exc)
-            else:
-                self._tools.append(tool)
-                self._queue.append((response_chunk, tool))
-
-    def _dequeue(self) -> Pair:
-        item = self._queue.popleft()
-        if isinstance(item, ToolCallError):
-            raise item
-        return item
 
     # -- what was received ------------------------------------------------------------
 
@@ -249,9 +254,11 @@ class GroqStream(_StreamState):
     """A streamed call: ``for chunk, tool in stream`` (see the module docs).
 
     Iteration yields every chunk once, in order, paired with the tool that became
-    complete on it (else ``None``). A bad tool call raises ``ToolCallError`` on the chunk
-    that completes it; catch it and keep iterating. A ``StreamError`` ends the stream but
-    leaves what arrived readable.
+    complete on it (else ``None``; a chunk completing two calls is paired with each). A
+    bad tool call raises ``ToolCallError`` right after the chunk that completed it: catch
+    it and iterate again to go on with the next chunk. Calls that only the end of the
+    stream completes (no ``finish_reason`` was sent) join :attr:`tools` without a chunk.
+    A ``StreamError`` ends the stream but leaves what arrived readable.
     """
 
     def __init__(self, stream: Stream[ChatCompletionChunk], **state: Any) -> None:
@@ -260,20 +267,22 @@ class GroqStream(_StreamState):
         self._chunks: Iterator[ChatCompletionChunk] = iter(stream)
 
     def __iter__(self) -> Self:
-        if not self._started or self._ended:
-            self._begin()
+        self._begin()
         return self
 
     def __next__(self) -> Pair:
-        if self._queue:
-            return self._dequeue()
+        if self._queue or self._errors:
+            pair = self._pending()
+            if pair is not None:
+                return pair
         try:
             chunk = next(self._chunks)
         except StopIteration:
-            pair = self._on_end()
-            if pair is None:
-                raise
-            return pair
+            self._on_end()
+            if self._errors:
+                raise self._errors.popleft() from None
+            self._exhausted = True
+            raise
         except StreamError as exc:
             self._on_error(exc)
             raise
@@ -305,20 +314,22 @@ class AsyncGroqStream(_StreamState):
         self._chunks: AsyncIterator[ChatCompletionChunk] = stream.__aiter__()
 
     def __aiter__(self) -> Self:
-        if not self._started or self._ended:
-            self._begin()
+        self._begin()
         return self
 
     async def __anext__(self) -> Pair:
-        if self._queue:
-            return self._dequeue()
+        if self._queue or self._errors:
+            pair = self._pending()
+            if pair is not None:
+                return pair
         try:
             chunk = await self._chunks.__anext__()
         except StopAsyncIteration:
-            pair = self._on_end()
-            if pair is None:
-                raise
-            return pair
+            self._on_end()
+            if self._errors:
+                raise self._errors.popleft() from None
+            self._exhausted = True
+            raise
         except StreamError as exc:
             self._on_error(exc)
             raise

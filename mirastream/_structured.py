@@ -69,27 +69,30 @@ def prepare_structured(
     return messages, params
 
 
-def parse_structured(model: type[T], response: GroqCallResponse) -> T:
+def parse_structured(model: type[T], response: GroqCallResponse, json_mode: bool) -> T:
     """Validate a non-stream response as ``model``.
 
     Raises:
         StructuredOutputError: The JSON is missing, malformed or fails validation.
     """
-    calls = response.tool_calls
-    text = (calls[0].function.arguments or "") if calls else response.content
+    text = response.content
+    if not json_mode:
+        name = tool_from(model)._name()
+        calls = [c for c in response.tool_calls if c.function.name == name]
+        text = (calls[0].function.arguments or "") if calls else ""
     partial = PartialStream(model)
     partial.feed(text)
     return partial.finish()
 
 
-def _fragment(chunk: ChatCompletionChunk) -> str | None:
-    # The JSON comes as tool-call arguments (forced tool) or as content (JSON mode);
-    # a forced-tool answer carries no content, a JSON-mode answer no tool calls.
+def _fragment(chunk: ChatCompletionChunk, json_mode: bool) -> str | None:
+    # JSON mode: the JSON is the content. Tool mode: it is the forced call's arguments,
+    # and any content (a preamble) is not part of it.
     choices = chunk.choices
     if not choices:
         return None
     delta = choices[0].delta
-    if delta.content:
+    if json_mode:
         return delta.content
     calls = delta._data.get("tool_calls")
     if calls:
@@ -104,8 +107,9 @@ class _StructuredState(Generic[T]):
 
     stream: _StreamState
 
-    def __init__(self, model: type[T]) -> None:
+    def __init__(self, model: type[T], json_mode: bool) -> None:
         self.response_model = model
+        self.json_mode = json_mode
         self._partial = PartialStream(model)
         self._final: T | None = None
 
@@ -189,7 +193,7 @@ class _StructuredState(Generic[T]):
         return self.stream.construct_call_response()
 
     def _feed(self, chunk: ChatCompletionChunk) -> T | None:
-        fragment = _fragment(chunk)
+        fragment = _fragment(chunk, self.json_mode)
         return self._partial.feed(fragment) if fragment else None
 
     def _finish(self) -> T:
@@ -207,8 +211,8 @@ class StructuredStream(_StructuredState[T]):
 
     stream: GroqStream
 
-    def __init__(self, stream: GroqStream, model: type[T]) -> None:
-        super().__init__(model)
+    def __init__(self, stream: GroqStream, model: type[T], json_mode: bool = False) -> None:
+        super().__init__(model, json_mode)
         self.stream = stream
 
     def __iter__(self) -> Iterator[T]:
@@ -239,8 +243,8 @@ class AsyncStructuredStream(_StructuredState[T]):
 
     stream: AsyncGroqStream
 
-    def __init__(self, stream: AsyncGroqStream, model: type[T]) -> None:
-        super().__init__(model)
+    def __init__(self, stream: AsyncGroqStream, model: type[T], json_mode: bool = False) -> None:
+        super().__init__(model, json_mode)
         self.stream = stream
 
     async def __aiter__(self) -> AsyncIterator[T]:
@@ -253,6 +257,10 @@ class AsyncStructuredStream(_StructuredState[T]):
     async def close(self) -> None:
         """Stop reading and release the connection."""
         await self.stream.close()
+
+    async def aclose(self) -> None:
+        """Alias of :meth:`close`."""
+        await self.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -165,7 +165,9 @@ class APIConnectionError(APIError):
 class APITimeoutError(APIConnectionError):
     """The request timed out before a response arrived."""
 
-    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None):
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ):
         super().__init__(message, request=request)
 
 
@@ -187,7 +189,9 @@ class APIStreamError(StreamError):
         error = _error_object(body) if isinstance(body, dict) else {}
         message = error.get("message")
         if not isinstance(message, str) or not message:
-            message = body if isinstance(body, str) and body else "An error occurred during streaming"
+            message = (
+                body if isinstance(body, str) and body else "An error occurred during streaming"
+            )
         super().__init__(message, body=body, request=request)
         self.type: str | None = _str_or_none(error.get("type"))
         self.code: str | None = _str_or_none(error.get("code"))

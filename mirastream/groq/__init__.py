@@ -18,9 +18,13 @@ from mirastream.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    StreamConsumedError,
     StreamDecodeError,
     StreamError,
     StreamInterruptedError,
+    StreamNotConsumedError,
+    StructuredOutputError,
+    ToolCallError,
     UnprocessableEntityError,
 )
 from mirastream.groq._async_client import AsyncGroq
@@ -46,8 +50,12 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "Stream",
+    "StreamConsumedError",
     "StreamDecodeError",
     "StreamError",
     "StreamInterruptedError",
+    "StreamNotConsumedError",
+    "StructuredOutputError",
+    "ToolCallError",
     "UnprocessableEntityError",
 ]

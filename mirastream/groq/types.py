@@ -287,6 +287,8 @@ class ChatCompletionMessage(WireObject):
     tool_calls = ListField("tool_calls", ChatCompletionMessageToolCall)
     executed_tools = ListField("executed_tools", ExecutedTool)
     channel: ScalarField[str | None] = ScalarField("channel")
+    annotations: ScalarField[list[dict[str, Any]] | None] = ScalarField("annotations")
+    function_call = ObjectField("function_call", ChoiceDeltaToolCallFunction)
 
 
 class ChatCompletionChoice(WireObject):
@@ -311,4 +313,6 @@ class ChatCompletion(WireObject):
     service_tier: ScalarField[str | None] = ScalarField("service_tier")
     choices = RequiredListField("choices", ChatCompletionChoice)
     usage = ObjectField("usage", CompletionUsage)
+    usage_breakdown = ObjectField("usage_breakdown", UsageBreakdown)
     x_groq = ObjectField("x_groq", XGroq)
+    mcp_list_tools: ScalarField[list[dict[str, Any]] | None] = ScalarField("mcp_list_tools")
