@@ -82,7 +82,9 @@ class _StreamState:
     # -- iteration ------------------------------------------------------------------
 
     def _begin(self) -> None:
-        if self._exhausted or self._closed_early:
+        # Ended by exhaustion, by close() or by a StreamError: over. (A ToolCallError
+        # does not end a stream: iterating again goes on with the next chunk.)
+        if self._exhausted or self._closed_early or self._error is not None:
             raise StreamConsumedError(
                 "This stream has already been consumed; read its properties "
                 "(content, usage, tool_calls ...) or call construct_call_response()."
