@@ -351,6 +351,8 @@ def test_completion_is_the_faithful_chat_completion(name: str) -> None:
     assert completion.x_groq is not None
     assert completion.x_groq.id == fx.request_id
     assert completion.x_groq.seed == fx.seed
+    # service_tier rides on the include_usage trailer only.
+    assert completion.service_tier == ("on_demand" if fx.trailer else None)
     (choice,) = completion.choices
     assert choice.index == 0
     assert choice.finish_reason == (fx.finish_reasons[-1] if fx.finish_reasons else None)
@@ -415,10 +417,13 @@ def test_the_usage_trailer_never_counts_twice(name: str) -> None:
     assert usage.total_tokens == fx.usage["total_tokens"]
     assert usage.total_time == fx.usage["total_time"]
 
-    # Folding everything but the trailer gives the very same answer.
+    # Folding everything but the trailer gives the very same answer; the trailer only
+    # brings its service_tier.
     without = fold_chunks(*result.chunks[:-1])
     assert without.usage is not None and without.usage.to_dict() == usage.to_dict()
-    assert without.completion().to_dict() == result.fold.completion().to_dict()
+    with_trailer = result.fold.completion().to_dict()
+    assert with_trailer.pop("service_tier") == "on_demand"
+    assert without.completion().to_dict() == with_trailer
     # The trailer resets nothing: tool calls and finish reasons stay as they were.
     assert result.fold.finish_reasons == list(fx.finish_reasons)
     assert len(result.fold.tool_calls) == len(fx.tool_calls)

@@ -6,7 +6,9 @@ and ``GroqStream``, and an ``async def`` one with ``AsyncGroq`` and ``AsyncGroqS
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from test_call import (
@@ -122,15 +124,6 @@ async def test_construct_call_response_after_close_midway_raises(
     assert stream.end_time is not None and stream.start_time <= stream.end_time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _stream.py GroqStream.__iter__/AsyncGroqStream.__aiter__ skip _begin() when "
-        "the stream was started and not ended, so after close() mid-way iterating again "
-        "silently yields nothing, marks the stream ended, and construct_call_response() "
-        "then returns a truncated response instead of raising"
-    ),
-)
 async def test_iterating_after_close_midway_raises_and_the_stream_stays_unconsumed(
     drv: Driver, srv: GroqServer
 ) -> None:
@@ -338,19 +331,84 @@ async def test_a_bad_tool_call_raises_and_the_stream_goes_on(drv: Driver, srv: G
     assert stream.construct_call_response().tool_calls[0].id == "m2x7q9k4v"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _stream.py _StreamState._on_chunk/_enqueue_tools: when the chunk that "
-        "completes a tool call yields a ToolCallError, only the error is queued; the "
-        "chunk itself is never yielded (fixture 03 gives 2 of its 3 chunks)"
-    ),
-)
 async def test_a_bad_tool_call_does_not_swallow_its_chunk(drv: Driver, srv: GroqServer) -> None:
     stream = await fixture_stream(drv, srv, TOOL, tools=[other_tool])
-    pairs, errors = await iterate_through_tool_errors(drv, stream)
-    assert len(errors) == 1
+    # The error comes right after the chunk that completed the call (chunk 1), not instead.
+    before_error = await drv.consume(stream)
+    assert isinstance(before_error.error, ToolCallError)
+    assert len(before_error.pairs) == 2
+    rest, errors = await iterate_through_tool_errors(drv, stream)
+    assert errors == [] and len(rest) == 1
+    pairs = before_error.pairs + rest
     assert [c.chunk.to_dict() for c, _ in pairs] == decoded_chunks(TOOL)
+    with pytest.raises(StreamConsumedError):
+        await drv.iterate(stream)
+
+
+def sse(*payloads: dict[str, Any]) -> bytes:
+    """An SSE body: one data event per payload, then [DONE]."""
+    events = [f"data: {json.dumps(p, separators=(',', ':'))}\n\n" for p in payloads]
+    return ("".join(events) + "data: [DONE]\n\n").encode()
+
+
+def payload(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-multi",
+        "object": "chat.completion.chunk",
+        "created": 1771009100,
+        "model": "llama-3.3-70b-versatile",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        **extra,
+    }
+
+
+def whole_call(index: int, call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": arguments},
+        "index": index,
+    }
+
+
+async def test_one_chunk_with_a_good_and_a_bad_call(drv: Driver, srv: GroqServer) -> None:
+    body = sse(
+        payload({"role": "assistant", "content": "Checking."}, x_groq={"id": "req_m"}),
+        payload(
+            {
+                "tool_calls": [
+                    whole_call(0, "c0", "get_weather", '{"location":"Rome"}'),
+                    whole_call(1, "c1", "launch_rockets", '{"count":3}'),
+                ]
+            }
+        ),
+        payload(
+            {},
+            "tool_calls",
+            x_groq={
+                "id": "req_m",
+                "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
+            },
+        ),
+    )
+    srv.enqueue(SSEReply(body))
+    call = drv.call(
+        echo, "llama-3.3-70b-versatile", stream=True, tools=[get_weather], client=drv.client(srv)
+    )
+    stream = await drv.stream(call, "q")
+    first = await drv.consume(stream)
+    assert isinstance(first.error, ToolCallError)
+    assert (first.error.tool_name, first.error.tool_call_id) == ("launch_rockets", "c1")
+    # The chunk came once, with the good tool, before the error.
+    assert [(i, t.call()) for i, t in first.tools] == [(1, "22 degrees celsius in Rome")]
+    assert len(first.pairs) == 2
+    rest = await drv.consume(stream)
+    assert rest.error is None and len(rest.pairs) == 1
+    assert rest.pairs[0][0].finish_reasons == ["tool_calls"]
+    assert stream.content == "Checking."
+    assert [t.tool_call.id for t in stream.tools if t.tool_call] == ["c0"]
+    assert [c.id for c in stream.tool_calls] == ["c0", "c1"]
+    assert stream.construct_call_response().message_param["tool_calls"][1]["id"] == "c1"
 
 
 NO_FINISH_BODY = (
@@ -402,14 +460,6 @@ def ping() -> str:
     return "pong"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _stream.py _StreamState._on_end pairs the last chunk again with each tool "
-        "call the end of the stream completes, so a stream ending on [DONE] without a "
-        "finish_reason yields its last chunk twice (3 pairs for 2 chunks)"
-    ),
-)
 async def test_every_chunk_is_yielded_once_even_when_the_end_completes_a_call(
     drv: Driver, srv: GroqServer
 ) -> None:
@@ -420,6 +470,7 @@ async def test_every_chunk_is_yielded_once_even_when_the_end_completes_a_call(
     stream = await drv.stream(call, "q")
     consumed = await drv.consume(stream)
     assert consumed.error is None
+    assert consumed.tools == []  # no chunk of its own (documented in _stream.py)
     # The call still becomes a tool.
     assert [t.tool_call.id for t in stream.tools if t.tool_call] == ["c9"]
     chunks = [c.chunk.to_dict() for c in consumed.chunks]

@@ -340,13 +340,6 @@ async def test_a_missing_template_field_is_a_clear_error(drv: Driver, srv: GroqS
     assert srv.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _prompts.py _render: a missing MESSAGES: {history} field raises a bare "
-        "KeyError('history') from string.Formatter.get_field instead of PromptError"
-    ),
-)
 def test_a_missing_history_field_is_a_clear_error() -> None:
     @prompt_template("MESSAGES: {history}\nUSER: {question}")
     def fn(question: str) -> None: ...
@@ -421,14 +414,6 @@ def test_the_dynamic_config_is_returned_with_the_messages() -> None:
     assert returned == config
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _prompts.py _message: a message object spliced with MESSAGES: {history} "
-        "(e.g. response.response.choices[0].message) is converted with model_dump() "
-        "without exclude_none, so its None-valued keys (reasoning, tool_calls) are sent"
-    ),
-)
 @pytest.mark.anyio
 async def test_message_objects_in_history_send_no_none_values(drv: Driver, srv: GroqServer) -> None:
     message = ChatCompletionMessage(

@@ -350,14 +350,6 @@ async def test_the_rebuilt_completion_matches_the_non_stream_one(
     assert streamed.cached_tokens == plain.cached_tokens == 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _fold.py StreamFold.completion() drops service_tier: Groq sends "
-        "service_tier 'on_demand' on the include_usage trailer (fixtures 02/04/05) and in "
-        "non-stream completions, but the rebuilt ChatCompletion has service_tier None"
-    ),
-)
 @pytest.mark.anyio
 async def test_the_rebuilt_completion_keeps_service_tier(drv: Driver, srv: GroqServer) -> None:
     streamed, plain = await both_ways(drv, srv)
