@@ -23,6 +23,7 @@ from test_fold import FIXTURES, FIXTURES_DIR, NAMES
 from mirastream import (
     APIStreamError,
     AsyncGroqStream,
+    BadRequestError,
     GroqCallResponse,
     GroqCallResponseChunk,
     GroqStream,
@@ -33,7 +34,7 @@ from mirastream import (
     prompt_template,
 )
 from mirastream.groq import AsyncGroq, ChunkDecoder, Groq
-from mirastream.testing import GroqServer, JSONReply, SSEReply, Usage, script
+from mirastream.testing import ErrorReply, GroqServer, JSONReply, SSEReply, Usage, script
 
 # ---------------------------------------------------------------------------------------
 # Sync/async driver (also imported by the other high-level test modules)
@@ -968,3 +969,60 @@ async def test_each_mode_has_its_own_return_type(srv: GroqServer, anyio_backend:
     assert check_type(parsed("q"), int) == 1
     client.close()
     await aclient.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Errors before a stream exists; the default client
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "plain"])
+async def test_an_http_error_is_raised_by_the_call(
+    drv: Driver, srv: GroqServer, stream: bool
+) -> None:
+    srv.enqueue(ErrorReply(400, "messages: at least one message is required", code="bad"))
+    call = drv.call(echo, "llama-3.3-70b-versatile", stream=stream, client=drv.client(srv))
+    with pytest.raises(BadRequestError) as info:
+        await call("q")
+    assert info.value.status_code == 400 and info.value.code == "bad"
+    assert "at least one message" in info.value.message
+
+
+DEFAULT_CLIENT_SCRIPT = """
+import asyncio
+from mirastream import groq_call
+
+@groq_call("llama-3.3-70b-versatile", stream=True)
+def sync_call(q: str) -> str:
+    return q
+
+@groq_call("llama-3.3-70b-versatile")
+async def async_call(q: str) -> str:
+    return q
+
+stream = sync_call("one")
+print("".join(chunk.content for chunk, _ in stream))
+print(asyncio.run(async_call("two")).content)
+print(asyncio.run(async_call("three")).content)  # a new event loop gets its own client
+"""
+
+
+def test_without_client_the_call_uses_one_built_from_the_environment(srv: GroqServer) -> None:
+    import os
+    import subprocess
+    import sys
+
+    srv.enqueue(script("first"), script("second"), script("third"))
+    env = {**os.environ, "GROQ_API_KEY": "test", "GROQ_BASE_URL": srv.base_url}
+    done = subprocess.run(
+        [sys.executable, "-c", DEFAULT_CLIENT_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n") == ["first", "second", "third", ""]
+    assert [r.body["messages"][0]["content"] for r in srv.requests] == ["one", "two", "three"]
+    assert [r.headers.get("authorization") for r in srv.requests] == ["Bearer [redacted]"] * 3
