@@ -197,7 +197,7 @@ def two_way(text: str, offset: int) -> list[str]:
 AnyStructured = StructuredStream[Book] | AsyncStructuredStream[Book]
 
 
-def offline(body: bytes, is_async: bool) -> AnyStructured:
+def offline(body: bytes, is_async: bool, json_mode: bool) -> AnyStructured:
     """The real pipeline over an in-memory body (no socket): Stream -> GroqStream -> ..."""
     request = httpx.Request("POST", "http://groq.test/openai/v1/chat/completions")
     response = httpx.Response(
@@ -206,9 +206,9 @@ def offline(body: bytes, is_async: bool) -> AnyStructured:
     messages = [{"role": "user", "content": PROMPT}]
     if is_async:
         astream = AsyncGroqStream(AsyncStream(response), messages=messages, model=MODEL)
-        return AsyncStructuredStream(astream, Book)
+        return AsyncStructuredStream(astream, Book, json_mode)
     stream = GroqStream(Stream(response), messages=messages, model=MODEL)
-    return StructuredStream(stream, Book)
+    return StructuredStream(stream, Book, json_mode)
 
 
 async def collect(structured: AnyStructured) -> list[Book]:
@@ -428,7 +428,7 @@ async def test_every_two_way_split_both_modes_identical(flavor: str, answer: str
         fragments = two_way(text, offset)
         runs: dict[Mode, list[Book]] = {}
         for mode in ("tool", "json"):
-            structured = offline(answer_body(fragments, mode), flavor == "async")
+            structured = offline(answer_body(fragments, mode), flavor == "async", mode == "json")
             books = await collect(structured)
             runs[mode] = books
             *partials, final = books
@@ -451,7 +451,8 @@ async def test_one_character_per_fragment_both_modes_identical(flavor: str) -> N
     fragments = list(BOOK_JSON)
     runs: dict[Mode, list[Book]] = {}
     for mode in ("tool", "json"):
-        books = await collect(offline(answer_body(fragments, mode), flavor == "async"))
+        body = answer_body(fragments, mode)
+        books = await collect(offline(body, flavor == "async", mode == "json"))
         runs[mode] = books
         *partials, final = books
         assert final == BOOK
@@ -478,7 +479,7 @@ async def test_one_character_per_fragment_both_modes_identical(flavor: str) -> N
 
 async def test_fields_fill_in_order_nested_and_lists(flavor: str) -> None:
     fragments = pieces(BOOK_JSON, 11)
-    books = await collect(offline(answer_body(fragments, "json"), flavor == "async"))
+    books = await collect(offline(answer_body(fragments, "json"), flavor == "async", True))
     *partials, final = books
     assert final == BOOK
     first = partials[0]
@@ -724,18 +725,15 @@ async def test_closing_early(caller: Caller) -> None:
         structured.construct_call_response()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor API gap): AsyncStructuredStream has no aclose(), unlike "
-    "AsyncGroqStream (api.md: aclose() / async with for async streams)",
-)
 async def test_async_structured_stream_has_aclose(book_server: GroqServer) -> None:
     caller = Caller("async", book_server)
     book_server.enqueue(SSEReply(answer_body([BOOK_JSON], "json")))
     structured = await caller.stream(json_mode=True)
     assert isinstance(structured, AsyncStructuredStream)
     try:
-        await structured.aclose()  # type: ignore[attr-defined,unused-ignore]
+        await structured.aclose()
+        with pytest.raises(StreamNotConsumedError):
+            structured.construct_call_response()
     finally:
         await structured.close()
         await caller.close()
@@ -748,27 +746,21 @@ def test_output_parser_is_refused_for_streams() -> None:
 
 async def test_leading_fence_in_json_mode(flavor: str) -> None:
     fragments = ["```json\n", *pieces(BOOK_JSON, 13), "\n```"]
-    books = await collect(offline(answer_body(fragments, "json"), flavor == "async"))
+    books = await collect(offline(answer_body(fragments, "json"), flavor == "async", True))
     assert books[-1] == BOOK
     assert check_partials(books[:-1], BOOK) == []
 
 
 async def test_whole_call_in_one_delta_gives_one_partial_then_final(flavor: str) -> None:
     # Groq's real shape for a forced tool call: the JSON arrives whole.
-    books = await collect(offline(answer_body([BOOK_JSON], "tool"), flavor == "async"))
+    books = await collect(offline(answer_body([BOOK_JSON], "tool"), flavor == "async", False))
     assert books == [BOOK, BOOK]
     assert type(books[-1]) is Book
 
 
-# --- known bugs ------------------------------------------------------------------------
+# --- regressions (bugs found by this file, fixed in c032b99) ---------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with tools=[...] and response_model (tool mode), the stream's toolkit "
-    "does not contain the response model's tool, so the forced Book call raises "
-    "ToolCallError ('not offered') inside StructuredStream and the final model is lost",
-)
 async def test_response_model_together_with_tools(caller: Caller) -> None:
     caller.server.enqueue(SSEReply(answer_body(pieces(BOOK_JSON, 20), "tool")))
     structured = await caller.stream(tools=[get_weather])
@@ -776,21 +768,15 @@ async def test_response_model_together_with_tools(caller: Caller) -> None:
     assert [t["function"]["name"] for t in request.body["tools"]] == ["get_weather", "Book"]
     try:
         books = await collect(structured)
-    except ToolCallError as exc:  # what happens today
+    except ToolCallError as exc:  # the bug: the forced Book call was "not offered"
         pytest.fail(f"ToolCallError: {exc}")
     assert books[-1] == BOOK
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: in tool mode StructuredStream feeds delta.content to the JSON parser too "
-    "(_structured._fragment); text before the forced tool call that contains '{' is taken "
-    "as the start of the JSON and the answer fails with StructuredOutputError",
-)
 async def test_tool_mode_ignores_text_before_the_call(flavor: str) -> None:
     text = ["I'll fill in the {Book} tool", " for you."]
     body = answer_body(pieces(BOOK_JSON, 20), "tool", text_before=text)
-    structured = offline(body, flavor == "async")
+    structured = offline(body, flavor == "async", False)
     books = await collect(structured)
     assert books[-1] == BOOK
     assert structured.raw == BOOK_JSON
@@ -799,7 +785,7 @@ async def test_tool_mode_ignores_text_before_the_call(flavor: str) -> None:
 async def test_tool_mode_text_without_braces_before_the_call(flavor: str) -> None:
     # The same, with text that holds no brace: skipped, the JSON still parses.
     body = answer_body(pieces(BOOK_JSON, 20), "tool", text_before=["Sure, here it is."])
-    structured = offline(body, flavor == "async")
+    structured = offline(body, flavor == "async", False)
     books = await collect(structured)
     assert books[-1] == BOOK
     assert structured.content == "Sure, here it is."
