@@ -16,7 +16,12 @@ object (a whole call: on its own delta; OpenAI-style fragments: on the last argu
 fragment). Otherwise (``""``/``null``/not-yet-JSON arguments) it completes when the next
 index starts, when a ``finish_reason`` arrives, or when the stream ends, in that order of
 precedence. Each case below pins the exact chunk index at which each tool is yielded and
-checks that every server chunk is yielded, in order.
+checks that every server chunk is yielded, in order (a chunk that completes several calls
+is paired with each of them, so it is the one chunk that may come more than once).
+
+A bad call (arguments that fail validation, a tool that was not offered): its chunk is
+yielded as usual, then ``ToolCallError`` is raised; iterating again goes on with the next
+chunk, and the raw call stays in ``tool_calls`` and ``message_param``.
 """
 
 from __future__ import annotations
