@@ -107,6 +107,7 @@ class StreamFold:
         "channel",
         "chunk_count",
         "finish_reasons",
+        "open_calls",
     )
 
     def __init__(self) -> None:
@@ -120,6 +121,7 @@ class StreamFold:
         self.channel: str | None = None
         self.finish_reasons: list[str] = []
         self.chunk_count = 0
+        self.open_calls = 0  # tool calls started and not yet complete
 
     def add(self, chunk: ChatCompletionChunk) -> list[ToolCallAssembly] | None:
         """Fold one chunk.
@@ -186,25 +188,30 @@ class StreamFold:
             call = self._tool_calls.get(index)
             if call is None:
                 # A new index starts: calls before it can receive nothing more.
-                completed += [c for c in self._open() if c.index < index]
-                for c in completed:
-                    c.done = True
+                earlier = [c for c in self._open() if c.index < index]
+                self._close(earlier)
+                completed += earlier
                 call = self._tool_calls[index] = ToolCallAssembly(index)
+                self.open_calls += 1
             elif call.done:
                 continue  # a repeat of a call already completed (never seen from Groq)
             call.add(delta)
             if call.arguments_complete():
-                call.done = True
+                self._close([call])
                 completed.append(call)
         return completed or None
 
     def _open(self) -> list[ToolCallAssembly]:
         return [c for c in self._tool_calls.values() if not c.done]
 
+    def _close(self, calls: list[ToolCallAssembly]) -> None:
+        for call in calls:
+            call.done = True
+        self.open_calls -= len(calls)
+
     def _complete_all(self) -> list[ToolCallAssembly]:
         open_calls = self._open()
-        for call in open_calls:
-            call.done = True
+        self._close(open_calls)
         return open_calls
 
     @property

@@ -66,8 +66,11 @@ class _StreamState:
         self._fold = StreamFold()
         self._toolkit = toolkit
         self._tools: list[GroqTool] = []
-        self._queue: deque[Pair] = deque()  # pairs of the current chunk still to yield
-        self._errors: deque[ToolCallError] = deque()  # raised after the queued pairs
+        # Pairing tools with chunks (see _release): chunks not yet yielded, each with the
+        # errors to raise right after it; tools waiting for a chunk; what is ready to go.
+        self._held: tuple[GroqCallResponseChunk, list[ToolCallError]] | None = None
+        self._waiting_tools: deque[GroqTool] = deque()
+        self._ready: deque[Pair | ToolCallError] = deque()
         self._started = False
         self._ended = False  # the server's stream is over (normally or not)
         self._exhausted = False  # iteration has reported its end to the caller
@@ -91,49 +94,80 @@ class _StreamState:
             )
         self._started = True
 
-    def _on_chunk(self, chunk: ChatCompletionChunk) -> Pair:
+    def _on_chunk(self, chunk: ChatCompletionChunk) -> Pair | None:
+        """Fold a chunk; the pair to yield now, or ``None`` if it must wait (see _release)."""
         completed = self._fold.add(chunk)
         response_chunk: GroqCallResponseChunk = _new(GroqCallResponseChunk)
         response_chunk.chunk = chunk
-        if not completed or self._toolkit is None:
-            return (response_chunk, None)
-        pairs: list[Pair] = [(response_chunk, tool) for tool in self._build_tools(completed)]
-        # The chunk is yielded once even if every call it completed failed; the errors
-        # are raised right after it, before the next chunk.
-        self._queue.extend(pairs[1:] if pairs else ())
-        return pairs[0] if pairs else (response_chunk, None)
+        if self._toolkit is None or (
+            not completed and not self._held and not self._fold.open_calls
+        ):
+            return (response_chunk, None)  # the common case: nothing to pair or hold
+        self._release_held()  # an earlier chunk cannot take this chunk's tools
+        self._held = (response_chunk, self._build_tools(completed or []))
+        if not self._fold.open_calls and len(self._waiting_tools) <= 1:
+            self._release_held()
+        return self._next_ready()
 
     def _on_end(self) -> None:
-        """The raw stream is exhausted: calls still open are completed (not yielded)."""
+        """The raw stream is exhausted: complete open calls and release what is held."""
         if self._ended:
             return
         self._ended = True
         self.end_time = _now_ms()
         pending = self._fold.end()
         if pending and self._toolkit is not None:
-            # Only a stream that never sent a finish_reason gets here. Its chunks were all
-            # yielded already, so these tools join ``tools`` without a chunk of their own.
-            self._build_tools(pending)
+            errors = self._build_tools(pending)
+            if self._held is not None:
+                self._held[1].extend(errors)
+            else:
+                self._ready.extend(errors)
+        last = self._held[0] if self._held is not None else None
+        self._release_held()
+        if last is not None:
+            # More tools than chunks left: the last chunk (the finish chunk, in every real
+            # stream, with no content) goes out again with each, so no tool is lost.
+            while self._waiting_tools:
+                self._ready.append((last, self._waiting_tools.popleft()))
 
-    def _build_tools(self, calls: list[ToolCallAssembly]) -> list[GroqTool]:
-        """Turn completed calls into tools; queue a ToolCallError for each bad one."""
+    def _build_tools(self, calls: list[ToolCallAssembly]) -> list[ToolCallError]:
+        """Turn completed calls into waiting tools; return the errors of the bad ones."""
         assert self._toolkit is not None
-        tools: list[GroqTool] = []
         errors: list[ToolCallError] = []
         for call in calls:
             try:
-                tools.append(self._toolkit.tool_for(call.to_tool_call()))
+                tool = self._toolkit.tool_for(call.to_tool_call())
             except ToolCallError as exc:
                 errors.append(exc)
-        self._tools += tools
-        self._errors.extend(errors)
-        return tools
+            else:
+                self._tools.append(tool)
+                self._waiting_tools.append(tool)
+        return errors
 
-    def _pending(self) -> Pair | None:
-        """The next queued pair; raises the next queued error first."""
-        if self._errors and not self._queue:
-            raise self._errors.popleft()
-        return self._queue.popleft() if self._queue else None
+    def _release_held(self) -> None:
+        """Yield the held chunk with the next waiting tool (or ``None``), then its errors.
+
+        A chunk is held back only while it may still be needed: a call is open (the end
+        of the stream would complete it on this chunk) or more tools wait than one chunk
+        can take (each goes with the next chunk). Text chunks, and Groq's whole-call
+        chunks, are never delayed.
+        """
+        if self._held is None:
+            return
+        response_chunk, errors = self._held
+        self._held = None
+        tools = self._waiting_tools
+        self._ready.append((response_chunk, tools.popleft() if tools else None))
+        self._ready.extend(errors)  # raised right after the chunk that completed them
+
+    def _next_ready(self) -> Pair | None:
+        """The next pair to yield; raises a ready ToolCallError instead, in order."""
+        if not self._ready:
+            return None
+        item = self._ready.popleft()
+        if isinstance(item, ToolCallError):
+            raise item
+        return item
 
     def _on_error(self, exc: BaseException) -> None:
         self._ended = True
@@ -256,11 +290,12 @@ class GroqStream(_StreamState):
     """A streamed call: ``for chunk, tool in stream`` (see the module docs).
 
     Iteration yields every chunk once, in order, paired with the tool that became
-    complete on it (else ``None``; a chunk completing two calls is paired with each). A
-    bad tool call raises ``ToolCallError`` right after the chunk that completed it: catch
-    it and iterate again to go on with the next chunk. Calls that only the end of the
-    stream completes (no ``finish_reason`` was sent) join :attr:`tools` without a chunk.
-    A ``StreamError`` ends the stream but leaves what arrived readable.
+    complete on it (else ``None``). When one chunk completes two calls, the second tool
+    comes with the next chunk; a call that only the end of the stream completes comes
+    with the last chunk (held back while a call is open); tools left when chunks run out
+    come with the last chunk again. A bad tool call raises
+    ``ToolCallError`` right after the chunk that completed it: catch it and iterate again
+    to go on. A ``StreamError`` ends the stream but leaves what arrived readable.
     """
 
     def __init__(self, stream: Stream[ChatCompletionChunk], **state: Any) -> None:
@@ -273,22 +308,24 @@ class GroqStream(_StreamState):
         return self
 
     def __next__(self) -> Pair:
-        if self._queue or self._errors:
-            pair = self._pending()
+        while True:
+            pair = self._next_ready()
             if pair is not None:
                 return pair
-        try:
-            chunk = next(self._chunks)
-        except StopIteration:
-            self._on_end()
-            if self._errors:
-                raise self._errors.popleft() from None
-            self._exhausted = True
-            raise
-        except StreamError as exc:
-            self._on_error(exc)
-            raise
-        return self._on_chunk(chunk)
+            if self._ended:
+                self._exhausted = True
+                raise StopIteration
+            try:
+                chunk = next(self._chunks)
+            except StopIteration:
+                self._on_end()
+                continue
+            except StreamError as exc:
+                self._on_error(exc)
+                raise
+            pair = self._on_chunk(chunk)
+            if pair is not None:
+                return pair
 
     def close(self) -> None:
         """Stop reading and release the connection."""
@@ -320,22 +357,24 @@ class AsyncGroqStream(_StreamState):
         return self
 
     async def __anext__(self) -> Pair:
-        if self._queue or self._errors:
-            pair = self._pending()
+        while True:
+            pair = self._next_ready()
             if pair is not None:
                 return pair
-        try:
-            chunk = await self._chunks.__anext__()
-        except StopAsyncIteration:
-            self._on_end()
-            if self._errors:
-                raise self._errors.popleft() from None
-            self._exhausted = True
-            raise
-        except StreamError as exc:
-            self._on_error(exc)
-            raise
-        return self._on_chunk(chunk)
+            if self._ended:
+                self._exhausted = True
+                raise StopAsyncIteration
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                self._on_end()
+                continue
+            except StreamError as exc:
+                self._on_error(exc)
+                raise
+            pair = self._on_chunk(chunk)
+            if pair is not None:
+                return pair
 
     async def close(self) -> None:
         """Stop reading and release the connection."""

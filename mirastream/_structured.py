@@ -85,21 +85,36 @@ def parse_structured(model: type[T], response: GroqCallResponse, json_mode: bool
     return partial.finish()
 
 
-def _fragment(chunk: ChatCompletionChunk, json_mode: bool) -> str | None:
-    # JSON mode: the JSON is the content. Tool mode: it is the forced call's arguments,
-    # and any content (a preamble) is not part of it.
-    choices = chunk.choices
-    if not choices:
-        return None
-    delta = choices[0].delta
-    if json_mode:
-        return delta.content
-    calls = delta._data.get("tool_calls")
-    if calls:
-        function = calls[0].get("function") or {}
-        arguments: str | None = function.get("arguments")
-        return arguments
-    return None
+class _Fragments:
+    """Picks the JSON text out of each chunk.
+
+    JSON mode: the content. Tool mode: the arguments of the response model's own call,
+    found by name on its first delta and then followed by ``index`` (fragments after the
+    first carry no name); content and other calls are not part of the JSON.
+    """
+
+    __slots__ = ("_index", "_json_mode", "_name")
+
+    def __init__(self, model: type[BaseModel], json_mode: bool) -> None:
+        self._json_mode = json_mode
+        self._name = tool_from(model)._name()
+        self._index: int | None = None
+
+    def __call__(self, chunk: ChatCompletionChunk) -> str | None:
+        choices = chunk.choices
+        if not choices:
+            return None
+        delta = choices[0].delta
+        if self._json_mode:
+            return delta.content
+        out: list[str] = []
+        for call in delta._data.get("tool_calls") or ():
+            function = call.get("function") or {}
+            if self._index is None and function.get("name") == self._name:
+                self._index = call.get("index", 0)
+            if self._index is not None and call.get("index", 0) == self._index:
+                out.append(function.get("arguments") or "")
+        return "".join(out) or None
 
 
 class _StructuredState(Generic[T]):
@@ -110,6 +125,7 @@ class _StructuredState(Generic[T]):
     def __init__(self, model: type[T], json_mode: bool) -> None:
         self.response_model = model
         self.json_mode = json_mode
+        self._fragments = _Fragments(model, json_mode)
         self._partial = PartialStream(model)
         self._final: T | None = None
 
@@ -193,7 +209,7 @@ class _StructuredState(Generic[T]):
         return self.stream.construct_call_response()
 
     def _feed(self, chunk: ChatCompletionChunk) -> T | None:
-        fragment = _fragment(chunk, self.json_mode)
+        fragment = self._fragments(chunk)
         return self._partial.feed(fragment) if fragment else None
 
     def _finish(self) -> T:
