@@ -150,9 +150,11 @@ def describe(exc: BaseException) -> str:
 
 def _host(exc: Any) -> str:
     request = getattr(exc, "request", None)
-    return (
-        "the server" if request is None else f"{request.url.scheme}://{request.url.netloc.decode()}"
-    )
+    if request is None:
+        return "the server"
+    url = request.url
+    # A base URL without a scheme has no host to name: show it whole.
+    return f"{url.scheme}://{url.netloc.decode()}" if url.scheme else str(url)
 
 
 def _tokens(usage: CompletionUsage) -> str:
