@@ -229,6 +229,25 @@ def test_async_client_is_recorded(upstream: GroqServer, tmp_path: Path) -> None:
     assert_no_key(tmp_path)
 
 
+def test_the_groq_sdk_can_be_recorded_and_replayed_to_mirastream(
+    upstream: GroqServer, tmp_path: Path
+) -> None:
+    groq = pytest.importorskip("groq")
+    original = (FIXTURES_DIR / "04_tool_calls_parallel.sse").read_bytes()
+    upstream.enqueue(SSEReply(original, chunking=5))
+    sdk = groq.Groq(api_key=KEY, base_url=upstream.base_url, max_retries=0)
+    with record(sdk, tmp_path):
+        chunks = list(sdk.chat.completions.create(messages=ask("hi"), model=MODEL, stream=True))
+    assert len(chunks) == 5
+    assert (tmp_path / "001.sse").read_bytes() == original
+    assert_no_key(tmp_path)
+    sidecar = json.loads((tmp_path / "001.request.json").read_text())
+    assert sidecar["headers"]["user-agent"].startswith("Groq/Python")
+    with GroqServer(responder=replay(tmp_path)) as server:
+        client = Groq(api_key="other", base_url=server.base_url)
+        assert fold_stream(client) == fold_bytes(original)
+
+
 def test_transport_can_be_built_directly(upstream: GroqServer, tmp_path: Path) -> None:
     transport = RecordingTransport(directory=tmp_path)
     with httpx.Client(transport=transport) as http:
@@ -266,7 +285,9 @@ def test_stop_restores_the_client_and_other_paths_pass_through(
         recording.stop()
         http.post(upstream.chat_url, json={"model": MODEL, "messages": ask("b")})
     assert files(tmp_path) == ["001.json", "001.request.json"]
-    with pytest.raises(TypeError, match="not str"):
+    with pytest.raises(
+        TypeError, match="a groq SDK client or an httpx Client/AsyncClient, not str"
+    ):
         record("client", tmp_path)  # type: ignore[arg-type]
 
 

@@ -369,8 +369,8 @@ def record(
         ...         pass
 
     Args:
-        client: A ``mirastream.groq.Groq`` / ``AsyncGroq``, or an ``httpx.Client`` /
-            ``httpx.AsyncClient`` (for instance the one given to another SDK).
+        client: A ``mirastream.groq.Groq`` / ``AsyncGroq``, a groq SDK ``Groq`` /
+            ``AsyncGroq``, or an ``httpx.Client`` / ``httpx.AsyncClient``.
         directory: The cassette directory (created on the first write).
         overwrite: Delete the exchanges already recorded there first; otherwise new ones
             are numbered after them.
@@ -381,14 +381,17 @@ def record(
     Raises:
         TypeError: If ``client`` is none of the supported kinds.
     """
-    http: Any = client if isinstance(client, (httpx.Client, httpx.AsyncClient)) else None
-    if http is None:
-        from mirastream.groq import AsyncGroq, Groq
+    from mirastream.groq import AsyncGroq, Groq
 
-        if not isinstance(client, (Groq, AsyncGroq)):
-            raise TypeError(
-                "record() takes a mirastream Groq/AsyncGroq or an httpx Client/AsyncClient, "
-                f"not {type(client).__name__}"
-            )
+    http: Any = client
+    if isinstance(client, (Groq, AsyncGroq)):
         http = client._http
+    elif not isinstance(client, (httpx.Client, httpx.AsyncClient)):
+        # The groq SDK (and other Stainless-made SDKs) keep their httpx client here.
+        http = getattr(client, "_client", None)
+    if not isinstance(http, (httpx.Client, httpx.AsyncClient)):
+        raise TypeError(
+            "record() takes a mirastream Groq/AsyncGroq, a groq SDK client or an httpx "
+            f"Client/AsyncClient, not {type(client).__name__}"
+        )
     return Recording(http, Recorder(directory, overwrite=overwrite))
