@@ -34,6 +34,8 @@ __all__ = [
     "next_number",
     "redact",
     "remove_exchanges",
+    "scrub_bytes",
+    "scrub_text",
     "secrets_in",
     "summarize_request",
     "write_exchange",
