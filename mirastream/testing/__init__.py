@@ -7,7 +7,8 @@ Example:
     ...     # point any Groq/OpenAI-style client at server.base_url
 
 Cassettes: ``record(client, directory)`` saves each exchange's exact bytes;
-``GroqServer(responder=replay(directory))`` serves them back.
+``GroqServer(responder=replay(directory))`` serves them back, and
+``GroqServer(responder=forward(directory))`` records real answers through the server.
 
 Names are imported on first use, so loading the pytest plugin (which imports this
 package) costs almost nothing.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mirastream.testing._cassette import Exchange, load_cassette
+    from mirastream.testing._forward import Forward, forward
     from mirastream.testing._frames import script_chunks, script_completion, script_events
     from mirastream.testing._http import RecordedRequest
     from mirastream.testing._record import (
@@ -42,6 +44,7 @@ __all__ = [
     "ErrorReply",
     "Exchange",
     "Faults",
+    "Forward",
     "GroqServer",
     "JSONReply",
     "RateLimits",
@@ -58,6 +61,7 @@ __all__ = [
     "ToolCall",
     "Usage",
     "default_responder",
+    "forward",
     "go_duration",
     "go_json",
     "load_cassette",
@@ -75,6 +79,7 @@ _HOMES = {
     "ErrorReply": "_replies",
     "Exchange": "_cassette",
     "Faults": "_replies",
+    "Forward": "_forward",
     "GroqServer": "_server",
     "JSONReply": "_replies",
     "RateLimits": "_respond",
@@ -91,6 +96,7 @@ _HOMES = {
     "ToolCall": "_script",
     "Usage": "_script",
     "default_responder": "_respond",
+    "forward": "_forward",
     "go_duration": "_wire",
     "go_json": "_wire",
     "load_cassette": "_cassette",
