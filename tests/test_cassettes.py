@@ -30,12 +30,12 @@ from mirastream.testing import (
     GroqServer,
     RecordingTransport,
     SSEReply,
+    forward,
     load_cassette,
     record,
     replay,
     script,
 )
-from mirastream.testing._forward import forward
 
 KEY = "gsk_live_cassette_SECRET_0123456789abcdef"
 MODEL = "llama-3.3-70b-versatile"
