@@ -398,12 +398,6 @@ def test_error_event_stops_even_with_done_after_it() -> None:
     assert decoder.error.message == "boom"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an `event: error` frame whose data is a bare error object (no 'error' "
-    "wrapper) becomes StreamDecodeError 'not a chat-completion chunk' instead of "
-    "APIStreamError (ChunkDecoder._fail only builds APIStreamError when obj['error'] is set)",
-)
 def test_error_event_with_a_bare_error_object_is_an_api_stream_error() -> None:
     body = HELLO + event({"message": "Internal error", "type": "server_error"}, "error")
     _, decoder = decode([body])
@@ -412,22 +406,12 @@ def test_error_event_with_a_bare_error_object_is_an_api_stream_error() -> None:
     assert decoder.error.type == "server_error"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an `event: error` frame with non-JSON data (`data: boom`) becomes "
-    "StreamDecodeError instead of APIStreamError carrying the server's text",
-)
 def test_error_event_with_plain_text_data_is_an_api_stream_error() -> None:
     _, decoder = decode([HELLO + b"event: error\ndata: upstream timed out\n\n"])
     assert isinstance(decoder.error, APIStreamError)
     assert decoder.error.message == "upstream timed out"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='BUG: a chunk carrying `"error": null` is rejected as StreamDecodeError; '
-    "the SDK (truthy check) yields it, and unknown/null fields must never be rejected",
-)
 def test_chunk_with_null_error_field_is_a_normal_chunk() -> None:
     body = event(chunk("Hi", error=None)) + FINISH + DONE
     chunks, decoder = decode([body])

@@ -609,12 +609,6 @@ async def test_per_request_timeout_overrides_the_client(flavor: Flavor, server: 
         await flavor.completion(client, timeout=0.05)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the timeout of a user-supplied http_client is ignored; every request is "
-    "built with ClientConfig.timeout (60 s default). The groq SDK uses http_client.timeout "
-    "when timeout= is not given (drop-in break)",
-)
 async def test_http_client_timeout_is_used_when_no_timeout_is_given(
     flavor: Flavor, server: GroqServer
 ) -> None:

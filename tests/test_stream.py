@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import gzip
+import subprocess
+import sys
 from typing import Any
 
 import anyio
@@ -19,6 +21,7 @@ from conftest import (
     API_KEY,
     EXPECTED,
     FIXTURE_NAMES,
+    FIXTURES_DIR,
     MESSAGES,
     MODEL,
     Body,
@@ -237,12 +240,6 @@ async def test_closed_when_garbage_collected_midway(flavor: Flavor) -> None:
     assert response.is_closed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a Stream/AsyncStream dropped before its first iteration never closes its "
-    "response (the generator never started, so its finally never runs, and there is no "
-    "__del__); the pooled connection leaks for good",
-)
 async def test_closed_when_garbage_collected_before_iterating(flavor: Flavor) -> None:
     body = Body(events_of(TEXT))
     stream: Any = await flavor.stream(flavor.client(Recorder(sse_response(body))))
@@ -270,12 +267,6 @@ async def test_read_error_mid_body_is_interrupted_and_chained(flavor: Flavor) ->
     assert recorder.hits == 1  # never retried once the body has started
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a transport error while draining the bytes after `data: [DONE]` "
-    "(Stream._iterate/AsyncStream._iterate `for _ in body: pass`) raises "
-    "StreamInterruptedError although the stream completed",
-)
 async def test_transport_error_after_done_is_ignored(flavor: Flavor) -> None:
     failure = httpx.RemoteProtocolError("incomplete chunked read")
     body = Body(events_of(TEXT), fail_with=failure)
@@ -295,6 +286,38 @@ async def test_server_dropping_the_connection_mid_body(flavor: Flavor, server: G
     assert isinstance(error.__cause__, httpx.TransportError)
     assert stream.response.is_closed
     assert len(server.requests) == 1  # no retry once the body has started
+
+
+async def test_server_dropping_the_connection_after_done_is_success(
+    flavor: Flavor, server: GroqServer
+) -> None:
+    # The whole body, [DONE] included, then a close before the chunked terminator.
+    events = EXPECTED[TEXT].chunks + 1
+    server.enqueue(SSEReply(fixture_bytes(TEXT), faults=Faults(drop_after_events=events)))
+    stream = await flavor.stream(flavor.client(base_url=server.base_url))
+    chunks, error = await flavor.collect_until_error(stream)
+    assert error is None
+    assert len(chunks) == EXPECTED[TEXT].chunks
+    assert stream.response.is_closed
+
+
+async def test_stream_dropped_before_iterating_frees_its_connection(
+    flavor: Flavor, server: GroqServer
+) -> None:
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    client = flavor.client(
+        base_url=server.base_url, limits=limits, timeout=httpx.Timeout(5.0, pool=1.0)
+    )
+    server.enqueue(SSEReply(fixture_bytes(TEXT)), SSEReply(fixture_bytes(TEXT)))
+    stream: Any = await flavor.stream(client)
+    response = stream.response
+    del stream
+    gc.collect()
+    with anyio.fail_after(2):
+        while not response.is_closed:
+            await anyio.sleep(0.01)
+        again = await flavor.stream(client)  # the only pool slot is free again
+        assert len(await flavor.collect(again)) == EXPECTED[TEXT].chunks
 
 
 async def test_read_timeout_mid_body_is_interrupted(flavor: Flavor, server: GroqServer) -> None:
@@ -417,19 +440,81 @@ async def test_200_abandoned_streams_leave_the_pool_healthy(
     server.enqueue(*[SSEReply(body) for _ in range(201)])
     for i in range(200):
         stream: Any = await flavor.stream(client)
-        await flavor.next(stream)
-        if i % 10 < 5:
+        step = i % 20
+        if step != 19:  # one in twenty is dropped before its first chunk
+            await flavor.next(stream)
+        if step < 10:
             await flavor.close(stream)
-        elif i % 10 < 9:
+        elif step < 18:
             async with flavor.entered(stream):
                 await flavor.next(stream)
         else:
-            # Walk away without closing; only garbage collection can clean up.
+            # Walk away without closing (mid-way, or before the first chunk): only
+            # garbage collection can clean up. Collected at once, see the deadlock test.
             del stream
             gc.collect()
-            await anyio.sleep(0)
+            await anyio.sleep(0.001)
     with anyio.fail_after(5):
         final = await flavor.stream(client)
         chunks = await flavor.collect(final)
     assert_fold_matches(fold(chunks), EXPECTED["05_reasoning_gpt_oss.sse"])
     assert len(server.requests) == 201
+
+
+# A sync client that leaves a stream to the garbage collector, then sends another request.
+# The collection is steered (gc thresholds) to happen at successive allocation counts into
+# that request, so it eventually runs while httpcore holds its connection-pool lock.
+# Run in a subprocess: a deadlock there must not hang the test run (a watchdog exits).
+_GC_DEADLOCK_SCRIPT = r"""
+import gc, os, sys, threading, time
+import httpx
+from mirastream.groq import Groq
+from mirastream.testing import GroqServer, SSEReply
+
+body = open(sys.argv[1], "rb").read()
+progress = [time.monotonic()]
+
+def watchdog() -> None:
+    while True:
+        time.sleep(0.2)
+        if time.monotonic() - progress[0] > 1.5:
+            print("DEADLOCK", flush=True)
+            os._exit(3)
+
+threading.Thread(target=watchdog, daemon=True).start()
+params = dict(messages=[{"role": "user", "content": "x"}], model="m", stream=True)
+with GroqServer() as server:
+    limits = httpx.Limits(max_connections=10, max_keepalive_connections=5)
+    with httpx.Client(limits=limits, timeout=5.0) as http:
+        client = Groq(api_key="gsk_test", base_url=server.base_url, http_client=http)
+        server.enqueue(*[SSEReply(body) for _ in range(400)])
+        for k in range(0, 400, 4):
+            gc.collect()
+            gc.disable()
+            stream = client.chat.completions.create(**params)
+            if k % 8:
+                next(stream)
+            del stream  # garbage: a reference cycle, not yet collected
+            gc.set_threshold(gc.get_count()[0] + k)
+            gc.enable()
+            client.chat.completions.create(**params).close()
+            progress[0] = time.monotonic()
+        gc.set_threshold(700, 10, 10)
+print("OK", flush=True)
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: Stream.__del__ (mirastream/groq/_streaming.py, the `response.close()` it "
+    "calls; the generator's `finally: response.close()` too) runs from the garbage "
+    "collector inside httpcore's ConnectionPool while it holds its non-reentrant pool "
+    "lock (_assign_requests_to_connections), and PoolByteStream.close() takes the same "
+    "lock: the thread deadlocks forever",
+)
+def test_sync_stream_left_to_gc_never_deadlocks_the_pool() -> None:
+    script = [sys.executable, "-c", _GC_DEADLOCK_SCRIPT, str(FIXTURES_DIR / TEXT)]
+    result = subprocess.run(script, capture_output=True, timeout=60, check=False)
+    output = (result.stdout + result.stderr).decode(errors="replace")
+    assert result.returncode == 0, output
+    assert "OK" in output
