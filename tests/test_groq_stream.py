@@ -471,7 +471,8 @@ async def test_every_chunk_is_yielded_once_even_when_the_end_completes_a_call(
     stream = await drv.stream(call, "q")
     consumed = await drv.consume(stream)
     assert consumed.error is None
-    assert consumed.tools == []  # no chunk of its own (documented in _stream.py)
+    # The call the end completed comes with the last chunk (held back while it was open).
+    assert [(i, t.call()) for i, t in consumed.tools] == [(1, "pong")]
     # The call still becomes a tool.
     assert [t.tool_call.id for t in stream.tools if t.tool_call] == ["c9"]
     chunks = [c.chunk.to_dict() for c in consumed.chunks]
@@ -505,9 +506,7 @@ TWO_CALLS_ONE_CHUNK = sse(
 async def test_a_chunk_completing_two_calls_gives_both_tools(drv: Driver, srv: GroqServer) -> None:
     srv.enqueue(SSEReply(TWO_CALLS_ONE_CHUNK))
     tools = [get_weather, get_local_time]
-    call = drv.call(
-        echo, "llama-3.3-70b-versatile", stream=True, tools=tools, client=drv.client(srv)
-    )
+    call = drv.call(echo, MODEL, stream=True, tools=tools, client=drv.client(srv))
     stream = await drv.stream(call, "q")
     consumed = await drv.consume(stream)
     assert consumed.error is None
@@ -516,29 +515,17 @@ async def test_a_chunk_completing_two_calls_gives_both_tools(drv: Driver, srv: G
         "09:00 in Asia/Tokyo",
     ]
     assert stream.content == "Looking both up."
-    # The server's chunks, in order (a chunk paired with two tools may repeat, see below).
-    distinct = [
-        c for i, (c, _) in enumerate(consumed.pairs) if i == 0 or c is not consumed.pairs[i - 1][0]
-    ]
-    assert [c.chunk.to_dict() for c in distinct] == [
+    # The second tool comes with the next chunk: every chunk once, every tool once.
+    assert [i for i, _ in consumed.tools] == [1, 2]
+    assert [c.chunk.to_dict() for c in consumed.chunks] == [
         json.loads(line[len(b"data: ") :]) for line in TWO_CALLS_ONE_CHUNK.split(b"\n\n")[:3]
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _stream.py _StreamState._on_chunk pairs a chunk that completes two tool calls "
-        "with each of them, so the chunk is yielded twice (api.md: every chunk once) and "
-        "the usual `for chunk, tool in stream: print(chunk.content)` prints its content twice"
-    ),
-)
 async def test_the_printing_loop_prints_the_content_once(drv: Driver, srv: GroqServer) -> None:
     srv.enqueue(SSEReply(TWO_CALLS_ONE_CHUNK))
     tools = [get_weather, get_local_time]
-    call = drv.call(
-        echo, "llama-3.3-70b-versatile", stream=True, tools=tools, client=drv.client(srv)
-    )
+    call = drv.call(echo, MODEL, stream=True, tools=tools, client=drv.client(srv))
     stream = await drv.stream(call, "q")
     consumed = await drv.consume(stream)
     printed = "".join(chunk.content for chunk, _ in consumed.pairs)
