@@ -95,23 +95,11 @@ def test_errors_are_reexported_from_mirastream() -> None:
         assert name in mirastream.__all__
 
 
-def test_api_errors_are_reexported_from_mirastream_groq() -> None:
+def test_errors_are_reexported_from_mirastream_groq() -> None:
+    # api.md §1: "Errors (mirastream.errors, re-exported from mirastream and mirastream.groq)"
     for name in errors.__all__:
-        cls = getattr(errors, name)
-        if issubclass(cls, errors.APIError) or cls is errors.MirastreamError:
-            assert getattr(groq_api, name) is cls, name
-            assert name in groq_api.__all__
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (api.md §1 'Errors ... re-exported from mirastream and mirastream.groq'): "
-    "mirastream.groq does not re-export ToolCallError, StructuredOutputError, "
-    "StreamConsumedError, StreamNotConsumedError",
-)
-def test_every_error_is_reexported_from_mirastream_groq() -> None:
-    missing = [name for name in errors.__all__ if not hasattr(groq_api, name)]
-    assert missing == []
+        assert getattr(groq_api, name) is getattr(errors, name), name
+        assert name in groq_api.__all__
 
 
 # ---------------------------------------------------------------------------------------

@@ -90,23 +90,19 @@ COMPLETION: dict[str, Any] = {
 }
 
 
-def assert_reads_like_sdk(
-    ours: Any, theirs: Any, path: str = "", skip: frozenset[str] = frozenset()
-) -> None:
+def assert_reads_like_sdk(ours: Any, theirs: Any, path: str = "") -> None:
     """Every field the SDK model exposes (declared and extra) reads the same on ours."""
     if isinstance(theirs, BaseModel):
         names = list(type(theirs).model_fields) + list(theirs.model_extra or {})
         assert names
         for name in names:
-            if name in skip:
-                continue
             here = f"{path}.{name}"
-            assert_reads_like_sdk(getattr(ours, name), getattr(theirs, name), here, skip)
+            assert_reads_like_sdk(getattr(ours, name), getattr(theirs, name), here)
     elif isinstance(theirs, list):
         assert isinstance(ours, list), path
         assert len(ours) == len(theirs), path
         for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-            assert_reads_like_sdk(a, b, f"{path}[{i}]", skip)
+            assert_reads_like_sdk(a, b, f"{path}[{i}]")
     else:
         assert ours == theirs, path
         assert type(ours) is type(theirs), path
@@ -125,26 +121,9 @@ def test_chunks_read_like_the_sdk(name: str) -> None:
         assert_reads_like_sdk(chunk_from_json(copy.deepcopy(obj)), theirs)
 
 
-# Declared by the SDK's non-stream types but not by ours (see the xfail test below).
-MISSING_COMPLETION_FIELDS = frozenset(
-    {"mcp_list_tools", "usage_breakdown", "annotations", "function_call"}
-)
-
-
 def test_completion_reads_like_the_sdk() -> None:
-    theirs = SDKChatCompletion.construct(**copy.deepcopy(COMPLETION))
-    ours = ChatCompletion(copy.deepcopy(COMPLETION))
-    assert_reads_like_sdk(ours, theirs, skip=MISSING_COMPLETION_FIELDS)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: SDK fields ChatCompletion.mcp_list_tools/.usage_breakdown and "
-    "ChatCompletionMessage.annotations/.function_call are not declared in "
-    "mirastream/groq/types.py, so reading them when absent raises AttributeError where "
-    "the groq SDK returns None",
-)
-def test_completion_declares_every_sdk_field() -> None:
+    # Every SDK field, including those absent here (mcp_list_tools, usage_breakdown,
+    # message.annotations, message.function_call), reads as the SDK reads it.
     theirs = SDKChatCompletion.construct(**copy.deepcopy(COMPLETION))
     assert_reads_like_sdk(ChatCompletion(copy.deepcopy(COMPLETION)), theirs)
 
