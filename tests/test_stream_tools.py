@@ -573,7 +573,9 @@ SHAPES: dict[str, Shape] = {
                 whole(2, "a3", "utc_now", "{}"),
             ),
         ),
-        events=((0, None), (1, "get_weather"), (1, "get_local_time"), (1, "utc_now"), (2, None)),
+        # One chunk completes three calls: each further tool goes with the next chunk, and
+        # when chunks run out the last (finish) chunk goes out again with the rest.
+        events=((0, None), (1, "get_weather"), (2, "get_local_time"), (2, "utc_now")),
         calls=(
             call_dict("a1", "get_weather", W_PARIS),
             call_dict("a2", "get_local_time", T_TOKYO),
@@ -612,13 +614,13 @@ SHAPES: dict[str, Shape] = {
             calls(whole(0, "z4", "utc_now", "")),
             calls(whole(1, "w4", "get_weather", W_PARIS)),
         ),
-        events=((0, None), (1, None), (2, "utc_now"), (2, "get_weather"), (3, None)),
+        events=((0, None), (1, None), (2, "utc_now"), (3, "get_weather")),
         calls=(call_dict("z4", "utc_now", ""), call_dict("w4", "get_weather", W_PARIS)),
         args=({}, {"location": "Paris, France", "unit": "celsius"}),
     ),
     "zero_args_null_and_whole_call_in_one_delta": Shape(
         deltas=(calls(whole(0, "z5", "utc_now", None), whole(1, "t5", "get_local_time", T_TOKYO)),),
-        events=((0, None), (1, "utc_now"), (1, "get_local_time"), (2, None)),
+        events=((0, None), (1, "utc_now"), (2, "get_local_time")),
         calls=(call_dict("z5", "utc_now", ""), call_dict("t5", "get_local_time", T_TOKYO)),
         args=({}, {"timezone": "Asia/Tokyo"}),
     ),
@@ -716,7 +718,12 @@ async def test_chunk_level_tool_call_deltas(flavor: Flavor) -> None:
     body = sse(calls(whole(0, "a1", "get_weather", W_PARIS), whole(1, "a2", "utc_now", "{}")))
     _, run = await flavor.run(body)
     first, second = run.pairs[1], run.pairs[2]
-    assert first[0] is second[0]  # the same chunk object, paired with each tool
+    # Each chunk once: the second tool comes with the next (finish) chunk.
+    assert first[0] is not second[0] and second[0].finish_reasons == ["tool_calls"]
+    assert (first[1] and type(first[1])._name(), second[1] and type(second[1])._name()) == (
+        "get_weather",
+        "utc_now",
+    )
     deltas = first[0].tool_calls
     assert deltas is not None
     assert [d.function.name for d in deltas] == ["get_weather", "utc_now"]
@@ -919,12 +926,6 @@ async def test_bad_call_completed_by_the_end_of_the_stream(flavor: Flavor) -> No
     assert response.finish_reasons == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _stream.py GroqStream.__next__ / AsyncGroqStream.__anext__ raise a "
-    "ToolCallError completed by the end of the stream with `raise ... from None`, which "
-    "overwrites its __cause__ (the pydantic ValidationError) with None",
-)
 async def test_bad_call_completed_by_the_end_keeps_its_cause(flavor: Flavor) -> None:
     # "" never parses as an object, so only the end completes it; `location` is missing.
     body = sse(calls(whole(0, "e2", "get_weather", "")), finish=None)
@@ -950,13 +951,6 @@ async def test_good_call_completed_by_the_end_of_the_stream(flavor: Flavor) -> N
     assert response.message_param["tool_calls"] == [call_dict("z7", "utc_now", "")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (spec): a call completed only by the END of the stream (no finish_reason) "
-    "is never yielded by iteration, it only joins stream.tools (_StreamState._on_end, "
-    "since c032b99); issue #4 says each tool is yielded exactly once, completion 'when "
-    "the stream ends' included",
-)
 async def test_call_completed_by_the_end_is_yielded_once(flavor: Flavor) -> None:
     body = sse(calls(whole(0, "z8", "utc_now", "")), finish=None)
     _, run = await flavor.run(body)

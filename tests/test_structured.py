@@ -805,13 +805,6 @@ async def test_non_stream_tool_mode_picks_the_response_model_call(caller: Caller
     assert await caller.extract(tools=[get_weather]) == BOOK
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: in tool mode StructuredStream (_structured._fragment) feeds the arguments "
-    "of whatever call a delta carries (calls[0]), not those of the response model's call "
-    "as parse_structured does for stream=False; an earlier get_weather call becomes the "
-    "JSON and the stream ends in StructuredOutputError",
-)
 async def test_stream_tool_mode_picks_the_response_model_call(caller: Caller) -> None:
     caller.server.enqueue(script(tool_calls=TWO_CALLS))
     books = await collect(await caller.stream(tools=[get_weather]))
