@@ -70,7 +70,7 @@ class _StreamState:
         # errors to raise right after it; tools waiting for a chunk; what is ready to go.
         self._held: tuple[GroqCallResponseChunk, list[ToolCallError]] | None = None
         self._waiting_tools: deque[GroqTool] = deque()
-        self._ready: deque[Pair | ToolCallError] = deque()
+        self._ready: deque[Pair | ToolCallError | StreamError] = deque()
         self._started = False
         self._ended = False  # the server's stream is over (normally or not)
         self._exhausted = False  # iteration has reported its end to the caller
@@ -161,19 +161,22 @@ class _StreamState:
         self._ready.extend(errors)  # raised right after the chunk that completed them
 
     def _next_ready(self) -> Pair | None:
-        """The next pair to yield; raises a ready ToolCallError instead, in order."""
+        """The next pair to yield; raises a ready ToolCallError or StreamError, in order."""
         if not self._ready:
             return None
         item = self._ready.popleft()
-        if isinstance(item, ToolCallError):
+        if isinstance(item, (ToolCallError, StreamError)):
             raise item
         return item
 
-    def _on_error(self, exc: BaseException) -> None:
+    def _on_error(self, exc: StreamError) -> None:
+        """The stream failed: what arrived (a held chunk too) goes out first, then ``exc``."""
         self._ended = True
         self._error = exc
         if self.end_time is None:
             self.end_time = _now_ms()
+        self._release_held()
+        self._ready.append(exc)
 
     # -- what was received ------------------------------------------------------------
 
@@ -322,7 +325,7 @@ class GroqStream(_StreamState):
                 continue
             except StreamError as exc:
                 self._on_error(exc)
-                raise
+                continue
             pair = self._on_chunk(chunk)
             if pair is not None:
                 return pair
@@ -371,7 +374,7 @@ class AsyncGroqStream(_StreamState):
                 continue
             except StreamError as exc:
                 self._on_error(exc)
-                raise
+                continue
             pair = self._on_chunk(chunk)
             if pair is not None:
                 return pair

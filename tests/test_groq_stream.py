@@ -560,15 +560,6 @@ async def test_an_interrupted_fragmented_call_yields_every_chunk_received(
     assert len(consumed.pairs) == 4  # role, call header, two argument fragments
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _stream.py GroqStream.__next__/AsyncGroqStream.__anext__: with tools "
-        "offered, a chunk is held back while a call is open; on a StreamError the held "
-        "chunk is never released (_on_error does not flush it), so the last chunk that "
-        "arrived is never yielded (3 pairs instead of 4)"
-    ),
-)
 async def test_an_interrupted_fragmented_call_with_tools_yields_every_chunk_received(
     drv: Driver, srv: GroqServer
 ) -> None:
