@@ -12,6 +12,7 @@ import gc
 import gzip
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import anyio
@@ -318,6 +319,55 @@ async def test_stream_dropped_before_iterating_frees_its_connection(
             await anyio.sleep(0.01)
         again = await flavor.stream(client)  # the only pool slot is free again
         assert len(await flavor.collect(again)) == EXPECTED[TEXT].chunks
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: AsyncStream.__del__ (mirastream/groq/_streaming.py) schedules "
+    "response.aclose() on asyncio.get_running_loop() of whatever thread the garbage "
+    "collector runs in: from a plain thread it does nothing, from a thread with its own "
+    "loop the close lands on that foreign loop (and dies with it); either way the "
+    "response stays open and its pool slot leaks. It should target the stream's own loop "
+    "(captured at creation, via call_soon_threadsafe)",
+)
+@pytest.mark.parametrize("other_loop", [False, True], ids=["plain-thread", "thread-with-loop"])
+async def test_async_stream_collected_in_another_thread_frees_its_connection(
+    server: GroqServer, other_loop: bool
+) -> None:
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(limits=limits) as http:
+        client = AsyncGroq(
+            api_key=API_KEY,
+            base_url=server.base_url,
+            http_client=http,
+            timeout=httpx.Timeout(5.0, pool=1.0),
+        )
+        server.enqueue(SSEReply(fixture_bytes(TEXT)), SSEReply(fixture_bytes(TEXT)))
+        stream: Any = await client.chat.completions.create(
+            messages=MESSAGES, model=MODEL, stream=True
+        )
+        response = stream.response
+
+        def collect_elsewhere() -> None:
+            if other_loop:
+                asyncio.run(asyncio.sleep(0, gc.collect()))
+            else:
+                gc.collect()
+
+        gc.disable()  # the stream must be collected in the other thread, not here
+        try:
+            del stream
+            worker = threading.Thread(target=collect_elsewhere)
+            worker.start()
+            worker.join()
+        finally:
+            gc.enable()
+        with anyio.move_on_after(0.5):
+            while not response.is_closed:
+                await anyio.sleep(0.01)
+        assert response.is_closed
+        again = await client.chat.completions.create(messages=MESSAGES, model=MODEL, stream=True)
+        assert len([c async for c in again]) == EXPECTED[TEXT].chunks
 
 
 async def test_read_timeout_mid_body_is_interrupted(flavor: Flavor, server: GroqServer) -> None:
