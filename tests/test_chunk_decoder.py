@@ -59,6 +59,8 @@ def cuts(body: bytes, how: str) -> list[bytes]:
         return [body]
     if how == "bytes":
         return [body[i : i + 1] for i in range(len(body))]
+    if how == "events":
+        return [part + b"\n\n" for part in body.split(b"\n\n") if part]
     rng = random.Random(f"{how}:{len(body)}")
     points = sorted(rng.randint(0, len(body)) for _ in range(200))
     bounds = [0, *points, len(body)]
@@ -151,7 +153,7 @@ def test_readme_table_covers_every_fixture_and_is_consistent() -> None:
 # ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("how", ["whole", "bytes", "random"])
+@pytest.mark.parametrize("how", ["whole", "events", "bytes", "random"])
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_fixture_folds_to_readme_result(name: str, how: str) -> None:
     expected = EXPECTED[name]
@@ -174,7 +176,7 @@ def test_fixture_folds_to_readme_result(name: str, how: str) -> None:
 def test_chunks_are_identical_however_the_body_is_cut(name: str) -> None:
     body = fixture_bytes(name)
     whole = [c.to_dict() for c in decode([body])[0]]
-    for how in ("bytes", "random"):
+    for how in ("events", "bytes", "random"):
         assert [c.to_dict() for c in decode(cuts(body, how))[0]] == whole
     for i in range(0, len(body), 29):
         assert [c.to_dict() for c in decode([body[:i], body[i:]])[0]] == whole, i

@@ -17,6 +17,7 @@ from conftest import EXPECTED, FIXTURE_NAMES, fixture_bytes
 from mirastream._sse import ServerSentEvent, SSEDecoder
 
 Ev = tuple[str, str, str, int | None]  # (data, event, id, retry)
+BOM_BYTES = b"\xef\xbb\xbf"
 
 
 def decode(*pieces: bytes) -> list[ServerSentEvent]:
@@ -87,6 +88,53 @@ def test_events_are_released_as_soon_as_their_blank_line_arrives() -> None:
     assert decoder.feed(b"data: one\n\ndata: tw") == [ServerSentEvent(b"one")]
     assert decoder.feed(b"o\n") == []
     assert decoder.feed(b"\n") == [ServerSentEvent(b"two")]
+
+
+def per_event(data: bytes) -> list[bytes]:
+    """One read per blank-line-terminated LF event: how Groq's writes usually arrive."""
+    return [part + b"\n\n" for part in data.split(b"\n\n") if part]
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        ([b"event: ping\n", b"data: x\n\n"], [("x", "ping", "", None)]),
+        ([b"data: a\n", b"data: b\n\n"], [("a\nb", "message", "", None)]),
+        ([b"id: 1\n\n", b"data: x\n\n"], [("x", "message", "1", None)]),
+        ([b"retry: 9\n", b"data: x\n\n"], [("x", "message", "", 9)]),
+        ([b"retry: 9\n\n", b"data: x\n\n"], [("x", "message", "", None)]),
+        ([BOM_BYTES, b"data: x\n\n"], [("x", "message", "", None)]),
+        (
+            [b"data: a\r", b"\n\r\n", b"data: b\n\n"],
+            [("a", "message", "", None), ("b", "message", "", None)],
+        ),
+        ([b"data: a\r", b"data: b\n\n"], [("a\nb", "message", "", None)]),
+        (
+            [b"data: a\n\n", b"data:  b\n\n", b"data: \n\n"],
+            [("a", "message", "", None), (" b", "message", "", None), ("", "message", "", None)],
+        ),
+        (
+            [b": hi\n\n", b"data: x\n\n", b"event: e\ndata: y\n\n"],
+            [("x", "message", "", None), ("y", "e", "", None)],
+        ),
+    ],
+    ids=[
+        "event",
+        "two-lines",
+        "id",
+        "retry",
+        "retry-reset",
+        "bom",
+        "cr-lf-split",
+        "cr",
+        "spaces",
+        "comment",
+    ],
+)
+def test_whole_event_reads_after_partial_state(pieces: list[bytes], expected: list[Ev]) -> None:
+    # A read holding exactly one `data: ...\n\n` event may take a fast path; it must
+    # still honour whatever state earlier reads left behind.
+    assert simple(decode(*pieces)) == expected
 
 
 # ---------------------------------------------------------------------------------------
@@ -166,7 +214,7 @@ def test_line_end_characters_other_than_cr_and_lf_are_data() -> None:
 # Byte order mark
 # ---------------------------------------------------------------------------------------
 
-BOM = b"\xef\xbb\xbf"
+BOM = BOM_BYTES
 
 
 def test_leading_bom_is_stripped() -> None:
@@ -529,6 +577,13 @@ def test_fixture_every_split_in_two(name: str) -> None:
         events += decoder.feed(body[i:])
         events += decoder.flush()
         assert events == whole, i
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixture_one_event_per_read(name: str) -> None:
+    body = fixture_bytes(name)
+    assert decode(*per_event(body)) == decode(body)
+    assert b"".join(per_event(body)) == body
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
