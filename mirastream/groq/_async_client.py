@@ -14,10 +14,10 @@ import httpx
 
 from mirastream._retry import retry_delay, should_retry
 from mirastream.errors import APIConnectionError, APITimeoutError
-from mirastream.groq._client import Timeout, completion_from_response
+from mirastream.groq._client import BaseClient, Timeout, completion_from_response
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
 from mirastream.groq._request import (
-    DEFAULT_CONNECTION_LIMITS,
+    DEFAULT_HTTP_OPTIONS,
     DEFAULT_MAX_RETRIES,
     NOT_GIVEN,
     ClientConfig,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncGroq"]
 
 
-class AsyncGroq:
+class AsyncGroq(BaseClient[httpx.AsyncClient]):
     """Asynchronous Groq client; the same arguments as :class:`Groq`.
 
     Args:
@@ -58,28 +58,19 @@ class AsyncGroq:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._config = ClientConfig(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=resolve_timeout(timeout, http_client),
-            max_retries=max_retries,
-            default_headers=default_headers,
+        super().__init__(
+            ClientConfig(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=resolve_timeout(timeout, http_client),
+                max_retries=max_retries,
+                default_headers=default_headers,
+            ),
+            http_client
+            or httpx.AsyncClient(**DEFAULT_HTTP_OPTIONS, timeout=resolve_timeout(timeout, None)),
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._config.timeout, limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=True
-        )
         self.chat = AsyncChat(self)
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL."""
-        return self._config.base_url
-
-    @property
-    def max_retries(self) -> int:
-        """How many times a failed request is retried."""
-        return self._config.max_retries
 
     async def _send(
         self,
@@ -137,9 +128,6 @@ class AsyncGroq:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    def __repr__(self) -> str:
-        return f"AsyncGroq(base_url={self.base_url!r})"
 
 
 class AsyncChat:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import httpx
 from jiter import from_json
 
 from mirastream._retry import retry_delay, should_retry
 from mirastream.errors import APIConnectionError, APIError, APITimeoutError
+from mirastream.groq._closing import drain_deferred
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
 from mirastream.groq._request import (
-    DEFAULT_CONNECTION_LIMITS,
+    DEFAULT_HTTP_OPTIONS,
     DEFAULT_MAX_RETRIES,
     NOT_GIVEN,
     ClientConfig,
@@ -34,7 +35,7 @@ from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-__all__ = ["Groq", "Timeout", "completion_from_response"]
+__all__ = ["BaseClient", "Groq", "Timeout", "completion_from_response"]
 
 Timeout = float | httpx.Timeout | None
 
@@ -51,7 +52,33 @@ def completion_from_response(response: httpx.Response) -> ChatCompletion:
         ) from exc
 
 
-class Groq:
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+
+class BaseClient(Generic[HttpT]):
+    """What ``Groq`` and ``AsyncGroq`` share: resolved settings and the HTTP client."""
+
+    def __init__(self, config: ClientConfig, http: HttpT) -> None:
+        self._config = config
+        self._http: HttpT = http
+        self._owns_http = False
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._config.base_url
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried."""
+        return self._config.max_retries
+
+    def __repr__(self) -> str:
+        # Never the key: ClientConfig keeps it private and out of every repr.
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class Groq(BaseClient[httpx.Client]):
     """Synchronous Groq client.
 
     Args:
@@ -75,28 +102,19 @@ class Groq:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self._config = ClientConfig(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=resolve_timeout(timeout, http_client),
-            max_retries=max_retries,
-            default_headers=default_headers,
+        super().__init__(
+            ClientConfig(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=resolve_timeout(timeout, http_client),
+                max_retries=max_retries,
+                default_headers=default_headers,
+            ),
+            http_client
+            or httpx.Client(**DEFAULT_HTTP_OPTIONS, timeout=resolve_timeout(timeout, None)),
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=self._config.timeout, limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=True
-        )
         self.chat = Chat(self)
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL."""
-        return self._config.base_url
-
-    @property
-    def max_retries(self) -> int:
-        """How many times a failed request is retried."""
-        return self._config.max_retries
 
     def _send(
         self,
@@ -107,6 +125,7 @@ class Groq:
         extra_query: Mapping[str, str] | None,
         timeout: Timeout | None,
     ) -> httpx.Response:
+        drain_deferred()  # close what a garbage collection let go of, before using the pool
         config = self._config
         retries = 0
         while True:
@@ -152,9 +171,6 @@ class Groq:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"Groq(base_url={self.base_url!r})"
 
 
 class Chat:

@@ -22,6 +22,8 @@ from mirastream.errors import (
     StreamError,
     StreamInterruptedError,
 )
+from mirastream.groq._closing import aclose_soon
+from mirastream.groq._closing import close as close_response
 from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
 
 if TYPE_CHECKING:
@@ -183,9 +185,6 @@ def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
     return response.aiter_raw()
 
 
-_closing: set[Any] = set()  # close tasks scheduled by AsyncStream.__del__
-
-
 def _drain(body: Iterator[bytes]) -> None:
     # After [DONE] the answer is complete: a failure while reading the rest is not the
     # caller's problem (the connection is then closed rather than pooled).
@@ -204,6 +203,66 @@ async def _adrain(body: AsyncIterator[bytes]) -> None:
         pass
 
 
+def _iterate(response: httpx.Response) -> Iterator[ChatCompletionChunk]:
+    decoder = ChunkDecoder(response.request)
+    try:
+        try:
+            body = _body(response)
+            feed = decoder.feed
+            for data in body:
+                yield from feed(data)
+                if decoder.stopped:
+                    if decoder.error is None:
+                        # Read the few bytes after [DONE] (the chunked terminator) so
+                        # httpcore returns the connection to the pool instead of closing it.
+                        _drain(body)
+                    break
+            else:
+                decoder.end()
+        except httpx.TransportError as exc:
+            raise StreamInterruptedError(
+                f"The connection failed mid-stream: {exc!r}", request=response.request
+            ) from exc
+        if decoder.error is not None:
+            raise decoder.error
+    finally:
+        close_response(response)  # may run in a garbage collection: see _closing
+
+
+async def _aiterate(response: httpx.Response) -> AsyncIterator[ChatCompletionChunk]:
+    decoder = ChunkDecoder(response.request)
+    try:
+        try:
+            body = _abody(response)
+            feed = decoder.feed
+            async for data in body:
+                for chunk in feed(data):
+                    yield chunk
+                if decoder.stopped:
+                    if decoder.error is None:
+                        await _adrain(body)  # see _iterate: keep the connection poolable
+                    break
+            else:
+                decoder.end()
+        except httpx.TransportError as exc:
+            raise StreamInterruptedError(
+                f"The connection failed mid-stream: {exc!r}", request=response.request
+            ) from exc
+        if decoder.error is not None:
+            raise decoder.error
+    finally:
+        await response.aclose()
+
+
+def _running_loop() -> Any:
+    import asyncio  # loaded already wherever an AsyncStream is made
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # another async library: no asyncio loop to close on
+        return None
+
+
 class Stream(Generic[T]):
     """Chunks of a streaming completion; iterate it, then it closes itself.
 
@@ -217,51 +276,27 @@ class Stream(Generic[T]):
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self._iterator: Iterator[T] = self._iterate()
-
-    def _iterate(self) -> Iterator[T]:
-        response = self.response
-        decoder = ChunkDecoder(response.request)
-        try:
-            try:
-                body = _body(response)
-                feed = decoder.feed
-                for data in body:
-                    yield from feed(data)  # type: ignore[misc]
-                    if decoder.stopped:
-                        if decoder.error is None:
-                            # Read the few bytes after [DONE] (the chunked terminator) so
-                            # httpcore returns the connection to the pool instead of closing it.
-                            _drain(body)
-                        break
-                else:
-                    decoder.end()
-            except httpx.TransportError as exc:
-                raise StreamInterruptedError(
-                    f"The connection failed mid-stream: {exc!r}", request=response.request
-                ) from exc
-            if decoder.error is not None:
-                raise decoder.error
-        finally:
-            response.close()
+        # The generator sees the response only, not the stream: no reference cycle, so
+        # a dropped stream is freed at once rather than by a later garbage collection.
+        self._iterator: Iterator[T] = _iterate(response)  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[T]:
         return self._iterator
+
+    def __next__(self) -> T:
+        return next(self._iterator)
 
     def __del__(self) -> None:
         # A stream dropped before it was iterated: its generator never started, so its
         # ``finally`` will not run; close the response here instead.
         response = getattr(self, "response", None)
         if response is not None and not response.is_closed:
-            response.close()
-
-    def __next__(self) -> T:
-        return next(self._iterator)
+            close_response(response)
 
     def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
         self._iterator.close()  # type: ignore[attr-defined]
-        self.response.close()
+        self.response.close()  # the caller's own context: closing directly is safe
 
     def __enter__(self) -> Self:
         return self
@@ -290,53 +325,21 @@ class AsyncStream(Generic[T]):
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self._iterator: AsyncIterator[T] = self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[T]:
-        response = self.response
-        decoder = ChunkDecoder(response.request)
-        try:
-            try:
-                body = _abody(response)
-                feed = decoder.feed
-                async for data in body:
-                    for chunk in feed(data):
-                        yield chunk  # type: ignore[misc]
-                    if decoder.stopped:
-                        if decoder.error is None:
-                            await _adrain(body)
-                        break
-                else:
-                    decoder.end()
-            except httpx.TransportError as exc:
-                raise StreamInterruptedError(
-                    f"The connection failed mid-stream: {exc!r}", request=response.request
-                ) from exc
-            if decoder.error is not None:
-                raise decoder.error
-        finally:
-            await response.aclose()
+        self._iterator: AsyncIterator[T] = _aiterate(response)  # type: ignore[assignment]
+        self._loop = _running_loop()  # the one loop the response can be closed on
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._iterator
 
-    def __del__(self) -> None:
-        # As for Stream; closing is async, so it is scheduled on the running loop.
-        response = getattr(self, "response", None)
-        if response is None or response.is_closed:
-            return
-        import asyncio  # already loaded wherever an AsyncStream exists
-
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no loop: nothing can await the close (the pool dies with its loop)
-        task = loop.create_task(response.aclose())
-        _closing.add(task)  # the loop keeps only a weak reference to tasks
-        task.add_done_callback(_closing.discard)
-
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
+
+    def __del__(self) -> None:
+        # As for Stream; closing is async, so it is scheduled on the stream's own loop,
+        # whichever thread the garbage collector runs in.
+        response = getattr(self, "response", None)
+        if response is not None and not response.is_closed:
+            aclose_soon(response, getattr(self, "_loop", None))
 
     async def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
