@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-__all__ = ["aclose_soon", "close", "drain_deferred"]
+__all__ = ["AsyncResponseGuard", "ResponseGuard", "aclose_soon", "close", "drain_deferred"]
 
 _collecting = False
 _deferred: deque[httpx.Response] = deque()  # append/popleft are atomic
@@ -68,3 +68,35 @@ def aclose_soon(response: httpx.Response, loop: asyncio.AbstractEventLoop | None
 
     with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
         loop.call_soon_threadsafe(schedule)
+
+
+class ResponseGuard:
+    """Closes a response once nothing can read it any more.
+
+    Held by a stream *and* by its generator's frame (an unstarted generator keeps its
+    arguments too), so it goes when the last of them goes: a temporary stream object
+    being dropped while its generator is iterated does not close anything.
+    """
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+    def __del__(self) -> None:
+        if not self.response.is_closed:
+            close(self.response)
+
+
+class AsyncResponseGuard:
+    """The async twin of :class:`ResponseGuard`: closes on the response's own loop."""
+
+    __slots__ = ("loop", "response")
+
+    def __init__(self, response: httpx.Response, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.response = response
+        self.loop = loop
+
+    def __del__(self) -> None:
+        if not self.response.is_closed:
+            aclose_soon(self.response, self.loop)

@@ -22,7 +22,7 @@ from mirastream.errors import (
     StreamError,
     StreamInterruptedError,
 )
-from mirastream.groq._closing import aclose_soon
+from mirastream.groq._closing import AsyncResponseGuard, ResponseGuard
 from mirastream.groq._closing import close as close_response
 from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
 
@@ -203,7 +203,8 @@ async def _adrain(body: AsyncIterator[bytes]) -> None:
         pass
 
 
-def _iterate(response: httpx.Response) -> Iterator[ChatCompletionChunk]:
+def _iterate(guard: ResponseGuard) -> Iterator[ChatCompletionChunk]:
+    response = guard.response
     decoder = ChunkDecoder(response.request)
     try:
         try:
@@ -229,7 +230,8 @@ def _iterate(response: httpx.Response) -> Iterator[ChatCompletionChunk]:
         close_response(response)  # may run in a garbage collection: see _closing
 
 
-async def _aiterate(response: httpx.Response) -> AsyncIterator[ChatCompletionChunk]:
+async def _aiterate(guard: AsyncResponseGuard) -> AsyncIterator[ChatCompletionChunk]:
+    response = guard.response
     decoder = ChunkDecoder(response.request)
     try:
         try:
@@ -276,22 +278,16 @@ class Stream(Generic[T]):
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        # The generator sees the response only, not the stream: no reference cycle, so
-        # a dropped stream is freed at once rather than by a later garbage collection.
-        self._iterator: Iterator[T] = _iterate(response)  # type: ignore[assignment]
+        # The generator sees the guard, not the stream: no reference cycle, so a dropped
+        # stream is freed at once rather than by a later garbage collection; the guard
+        # closes the response when neither the stream nor its generator is left.
+        self._iterator: Iterator[T] = _iterate(ResponseGuard(response))  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[T]:
         return self._iterator
 
     def __next__(self) -> T:
         return next(self._iterator)
-
-    def __del__(self) -> None:
-        # A stream dropped before it was iterated: its generator never started, so its
-        # ``finally`` will not run; close the response here instead.
-        response = getattr(self, "response", None)
-        if response is not None and not response.is_closed:
-            close_response(response)
 
     def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
@@ -325,21 +321,14 @@ class AsyncStream(Generic[T]):
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self._iterator: AsyncIterator[T] = _aiterate(response)  # type: ignore[assignment]
-        self._loop = _running_loop()  # the one loop the response can be closed on
+        guard = AsyncResponseGuard(response, _running_loop())  # see Stream.__init__
+        self._iterator: AsyncIterator[T] = _aiterate(guard)  # type: ignore[assignment]
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._iterator
 
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
-
-    def __del__(self) -> None:
-        # As for Stream; closing is async, so it is scheduled on the stream's own loop,
-        # whichever thread the garbage collector runs in.
-        response = getattr(self, "response", None)
-        if response is not None and not response.is_closed:
-            aclose_soon(response, getattr(self, "_loop", None))
 
     async def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
