@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GroqCallResponse",
     "GroqCallResponseChunk",
+    "UsageTokens",
     "assistant_message_param",
     "cost_metadata",
 ]
@@ -48,7 +49,36 @@ def assistant_message_param(content: str, tool_calls: list[dict[str, Any]]) -> d
     return message
 
 
-class GroqCallResponseChunk:
+class UsageTokens:
+    """``input_tokens``, ``output_tokens`` and ``cached_tokens``, read from ``usage``."""
+
+    __slots__ = ()
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """Token usage (``None`` until the server sends it)."""
+        raise NotImplementedError
+
+    @property
+    def input_tokens(self) -> int | None:
+        """Prompt tokens, cached ones included."""
+        usage = self.usage
+        return usage.prompt_tokens if usage else None
+
+    @property
+    def output_tokens(self) -> int | None:
+        """Completion tokens, reasoning ones included."""
+        usage = self.usage
+        return usage.completion_tokens if usage else None
+
+    @property
+    def cached_tokens(self) -> int | None:
+        """Prompt tokens served from Groq's prompt cache."""
+        usage = self.usage
+        return usage.cached_tokens if usage else None
+
+
+class GroqCallResponseChunk(UsageTokens):
     """One streamed chunk, with the conveniences of the high-level API.
 
     Attributes:
@@ -86,18 +116,6 @@ class GroqCallResponseChunk:
         return self.chunk.usage
 
     @property
-    def input_tokens(self) -> int | None:
-        """Prompt tokens, on the chunk that carries usage."""
-        usage = self.usage
-        return usage.prompt_tokens if usage else None
-
-    @property
-    def output_tokens(self) -> int | None:
-        """Completion tokens, on the chunk that carries usage."""
-        usage = self.usage
-        return usage.completion_tokens if usage else None
-
-    @property
     def tool_calls(self) -> list[Any] | None:
         """The raw tool-call deltas in this chunk, if any."""
         choices = self.chunk.choices
@@ -107,7 +125,7 @@ class GroqCallResponseChunk:
         return f"GroqCallResponseChunk(content={self.content!r})"
 
 
-class GroqCallResponse:
+class GroqCallResponse(UsageTokens):
     """The complete result of a call.
 
     Args:
@@ -180,24 +198,6 @@ class GroqCallResponse:
         if xgroq is not None and xgroq.usage is not None:
             return xgroq.usage
         return self.response.usage
-
-    @property
-    def input_tokens(self) -> int | None:
-        """Prompt tokens, cached ones included."""
-        usage = self.usage
-        return usage.prompt_tokens if usage else None
-
-    @property
-    def output_tokens(self) -> int | None:
-        """Completion tokens, reasoning ones included."""
-        usage = self.usage
-        return usage.completion_tokens if usage else None
-
-    @property
-    def cached_tokens(self) -> int | None:
-        """Prompt tokens served from Groq's prompt cache."""
-        usage = self.usage
-        return usage.cached_tokens if usage else None
 
     @property
     def cost_metadata(self) -> CostMetadata:

@@ -19,6 +19,7 @@ from mirastream._fold import StreamFold, ToolCallAssembly
 from mirastream._results import (
     GroqCallResponse,
     GroqCallResponseChunk,
+    UsageTokens,
     assistant_message_param,
     cost_metadata,
 )
@@ -51,7 +52,7 @@ def _now_ms() -> float:
     return time.time() * 1000
 
 
-class _StreamState:
+class _StreamState(UsageTokens):
     """What a high-level stream knows; everything except pulling raw chunks."""
 
     def __init__(
@@ -199,24 +200,6 @@ class _StreamState:
     def usage(self) -> CompletionUsage | None:
         """Usage (``x_groq.usage``, else top-level ``usage``), once the final chunk arrived."""
         return self._fold.usage
-
-    @property
-    def input_tokens(self) -> int | None:
-        """Prompt tokens, once usage arrived."""
-        usage = self._fold.usage
-        return usage.prompt_tokens if usage else None
-
-    @property
-    def output_tokens(self) -> int | None:
-        """Completion tokens, once usage arrived."""
-        usage = self._fold.usage
-        return usage.completion_tokens if usage else None
-
-    @property
-    def cached_tokens(self) -> int | None:
-        """Cached prompt tokens, once usage arrived."""
-        usage = self._fold.usage
-        return usage.cached_tokens if usage else None
 
     @property
     def model(self) -> str:
