@@ -321,15 +321,6 @@ async def test_stream_dropped_before_iterating_frees_its_connection(
         assert len(await flavor.collect(again)) == EXPECTED[TEXT].chunks
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: AsyncStream.__del__ (mirastream/groq/_streaming.py) schedules "
-    "response.aclose() on asyncio.get_running_loop() of whatever thread the garbage "
-    "collector runs in: from a plain thread it does nothing, from a thread with its own "
-    "loop the close lands on that foreign loop (and dies with it); either way the "
-    "response stays open and its pool slot leaks. It should target the stream's own loop "
-    "(captured at creation, via call_soon_threadsafe)",
-)
 @pytest.mark.parametrize("other_loop", [False, True], ids=["plain-thread", "thread-with-loop"])
 async def test_async_stream_collected_in_another_thread_frees_its_connection(
     server: GroqServer, other_loop: bool
@@ -362,7 +353,7 @@ async def test_async_stream_collected_in_another_thread_frees_its_connection(
             worker.join()
         finally:
             gc.enable()
-        with anyio.move_on_after(0.5):
+        with anyio.move_on_after(0.3):
             while not response.is_closed:
                 await anyio.sleep(0.01)
         assert response.is_closed
@@ -491,11 +482,12 @@ async def test_200_abandoned_streams_leave_the_pool_healthy(
     for i in range(200):
         stream: Any = await flavor.stream(client)
         step = i % 20
-        if step != 19:  # one in twenty is dropped before its first chunk
+        unstarted = step == 19 and i % 40 == 39  # some are dropped before the first chunk
+        if not unstarted:
             await flavor.next(stream)
         if step < 10:
             await flavor.close(stream)
-        elif step < 18:
+        elif step < 19:
             async with flavor.entered(stream):
                 await flavor.next(stream)
         else:
@@ -527,7 +519,7 @@ progress = [time.monotonic()]
 def watchdog() -> None:
     while True:
         time.sleep(0.2)
-        if time.monotonic() - progress[0] > 1.5:
+        if time.monotonic() - progress[0] > 1.0:
             print("DEADLOCK", flush=True)
             os._exit(3)
 
@@ -554,14 +546,6 @@ print("OK", flush=True)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Stream.__del__ (mirastream/groq/_streaming.py, the `response.close()` it "
-    "calls; the generator's `finally: response.close()` too) runs from the garbage "
-    "collector inside httpcore's ConnectionPool while it holds its non-reentrant pool "
-    "lock (_assign_requests_to_connections), and PoolByteStream.close() takes the same "
-    "lock: the thread deadlocks forever",
-)
 def test_sync_stream_left_to_gc_never_deadlocks_the_pool() -> None:
     script = [sys.executable, "-c", _GC_DEADLOCK_SCRIPT, str(FIXTURES_DIR / TEXT)]
     result = subprocess.run(script, capture_output=True, timeout=60, check=False)
