@@ -10,8 +10,7 @@ import sys
 
 from _streams import text_stream
 
-from mirastream.testing import GroqServer, SSEReply
-from mirastream.testing import RecordedRequest
+from mirastream.testing import GroqServer, RecordedRequest, SSEReply
 
 
 def main() -> None:
