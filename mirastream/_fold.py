@@ -50,21 +50,34 @@ class ToolCallAssembly:
         # check fail or come late; the finish_reason still completes the call).
         self._depth = 0
 
-    def add(self, delta: dict[str, Any]) -> None:
-        """Merge one tool-call delta (a whole call or a fragment)."""
-        if self.id is None and delta.get("id"):
-            self.id = delta["id"]
-        if delta.get("type"):
-            self.type = delta["type"]
+    def add(self, delta: dict[str, Any]) -> bool:
+        """Merge one tool-call delta (a whole call or a fragment).
+
+        Returns:
+            Whether the arguments may now be a whole JSON object (then check with
+            :meth:`arguments_complete`); ``False`` is cheap and certain.
+        """
+        if self.id is None:  # the call's first delta carries its id and type
+            if delta.get("id"):
+                self.id = delta["id"]
+            if delta.get("type"):
+                self.type = delta["type"]
         function = delta.get("function")
-        if function:
-            name = function.get("name")
-            if name:
-                self.name.append(name)
-            arguments = function.get("arguments")
-            if arguments:
-                self.arguments.append(arguments)
-                self._depth += arguments.count("{") - arguments.count("}")
+        if not function:
+            return False
+        name = function.get("name")
+        if name:
+            self.name.append(name)
+        arguments = function.get("arguments")
+        if not arguments:
+            return False
+        self.arguments.append(arguments)
+        if "}" not in arguments:  # most fragments: no brace to count, cannot end it
+            if "{" in arguments:
+                self._depth += arguments.count("{")
+            return False
+        self._depth += arguments.count("{") - arguments.count("}")
+        return self._depth == 0
 
     def arguments_complete(self) -> bool:
         """Whether the arguments so far are a whole JSON object (cheap when not)."""
@@ -183,20 +196,22 @@ class StreamFold:
 
     def _add_tool_calls(self, deltas: Any) -> list[ToolCallAssembly] | None:
         completed: list[ToolCallAssembly] = []
+        calls = self._tool_calls
         for delta in deltas:
-            index = delta.get("index", len(self._tool_calls))
-            call = self._tool_calls.get(index)
+            index = delta.get("index")
+            if index is None:  # not from Groq; take it as the next call
+                index = len(calls)
+            call = calls.get(index)
             if call is None:
                 # A new index starts: calls before it can receive nothing more.
                 earlier = [c for c in self._open() if c.index < index]
                 self._close(earlier)
                 completed += earlier
-                call = self._tool_calls[index] = ToolCallAssembly(index)
+                call = calls[index] = ToolCallAssembly(index)
                 self.open_calls += 1
             elif call.done:
                 continue  # a repeat of a call already completed (never seen from Groq)
-            call.add(delta)
-            if call.arguments_complete():
+            if call.add(delta) and call.arguments_complete():
                 self._close([call])
                 completed.append(call)
         return completed or None

@@ -107,13 +107,27 @@ class _Fragments:
         delta = choices[0].delta
         if self._json_mode:
             return delta.content
-        out: list[str] = []
-        for call in delta._data.get("tool_calls") or ():
-            function = call.get("function") or {}
-            if self._index is None and function.get("name") == self._name:
-                self._index = call.get("index", 0)
-            if self._index is not None and call.get("index", 0) == self._index:
-                out.append(function.get("arguments") or "")
+        calls = delta._data.get("tool_calls")
+        if not calls:
+            return None
+        if self._index is None:
+            for call in calls:
+                if (call.get("function") or {}).get("name") == self._name:
+                    self._index = call.get("index", 0)
+                    break
+            else:
+                return None
+        if len(calls) == 1:  # the usual delta: one fragment of one call
+            call = calls[0]
+            if call.get("index", 0) != self._index:
+                return None
+            function = call.get("function")
+            return (function.get("arguments") or None) if function else None
+        out = [
+            (call.get("function") or {}).get("arguments") or ""
+            for call in calls
+            if call.get("index", 0) == self._index
+        ]
         return "".join(out) or None
 
 
