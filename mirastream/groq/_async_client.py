@@ -20,11 +20,9 @@ from mirastream.groq._request import (
     DEFAULT_HTTP_OPTIONS,
     DEFAULT_MAX_RETRIES,
     NOT_GIVEN,
-    ClientConfig,
     NotGiven,
     build_body,
     make_status_error,
-    resolve_timeout,
 )
 from mirastream.groq._streaming import AsyncStream
 from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
@@ -59,18 +57,18 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
-            ClientConfig(
-                api_key=api_key,
-                base_url=base_url,
-                timeout=resolve_timeout(timeout, http_client),
-                max_retries=max_retries,
-                default_headers=default_headers,
-            ),
-            http_client
-            or httpx.AsyncClient(**DEFAULT_HTTP_OPTIONS, timeout=resolve_timeout(timeout, None)),
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=http_client,
         )
-        self._owns_http = http_client is None
         self.chat = AsyncChat(self)
+
+    @staticmethod
+    def _new_http(timeout: httpx.Timeout) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**DEFAULT_HTTP_OPTIONS, timeout=timeout)
 
     async def _send(
         self,

@@ -58,10 +58,30 @@ HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 class BaseClient(Generic[HttpT]):
     """What ``Groq`` and ``AsyncGroq`` share: resolved settings and the HTTP client."""
 
-    def __init__(self, config: ClientConfig, http: HttpT) -> None:
-        self._config = config
-        self._http: HttpT = http
-        self._owns_http = False
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | httpx.URL | None,
+        timeout: Timeout | NotGiven,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        http_client: HttpT | None,
+    ) -> None:
+        self._config = ClientConfig(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=resolve_timeout(timeout, http_client),
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._owns_http = http_client is None
+        self._http: HttpT = http_client or self._new_http(self._config.timeout)
+
+    @staticmethod
+    def _new_http(timeout: httpx.Timeout) -> HttpT:
+        """The HTTP client to build when none is given."""
+        raise NotImplementedError
 
     @property
     def base_url(self) -> str:
@@ -103,18 +123,18 @@ class Groq(BaseClient[httpx.Client]):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(
-            ClientConfig(
-                api_key=api_key,
-                base_url=base_url,
-                timeout=resolve_timeout(timeout, http_client),
-                max_retries=max_retries,
-                default_headers=default_headers,
-            ),
-            http_client
-            or httpx.Client(**DEFAULT_HTTP_OPTIONS, timeout=resolve_timeout(timeout, None)),
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=http_client,
         )
-        self._owns_http = http_client is None
         self.chat = Chat(self)
+
+    @staticmethod
+    def _new_http(timeout: httpx.Timeout) -> httpx.Client:
+        return httpx.Client(**DEFAULT_HTTP_OPTIONS, timeout=timeout)
 
     def _send(
         self,
