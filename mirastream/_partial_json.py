@@ -29,9 +29,8 @@ commas -- so a snapshot never shows something the final validation will reject w
 the parser also stopping there. After a syntax error the parser stops (``error`` is set)
 and produces no further changes.
 
-What a snapshot is built from is decided by a :class:`Shape`: the base class keeps plain
-JSON values; :mod:`mirastream._partial` supplies shapes that build partial pydantic
-models.
+What a snapshot is built from is decided by a shape (:mod:`mirastream._partial_shapes`):
+the base one keeps plain JSON values, the model shapes build partial pydantic models.
 """
 
 from __future__ import annotations
@@ -39,92 +38,9 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-__all__ = ["MISSING", "RAW", "PartialJSONParser", "Shape", "convert"]
+from mirastream._partial_shapes import MISSING, RAW, Shape
 
-
-class _Missing:
-    """The type of :data:`MISSING`."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Final = _Missing()
-"""Marks "no value yet": nothing has started, or a member is being discarded."""
-
-
-class Shape:
-    """How parsed JSON becomes snapshot values; this base class keeps plain JSON.
-
-    Subclasses override what they need. A shape is asked which shape a nested value
-    gets (:meth:`member`, :meth:`element`, resolved by JSON type with
-    :meth:`object_shape` / :meth:`array_shape`) and how to build a container from the
-    values of its members (:meth:`build_object`, :meth:`build_array`).
-    """
-
-    #: True when a ``null`` member is indistinguishable from an absent one in the built
-    #: value (model fields: missing fields are ``None``), so it is not a change.
-    null_is_absent: bool = False
-
-    def object_shape(self) -> Shape:
-        """Return the shape that builds a JSON object found where this shape is expected."""
-        return self
-
-    def array_shape(self) -> Shape:
-        """Return the shape that builds a JSON array found where this shape is expected."""
-        return self
-
-    def member(self, key: str) -> tuple[str, Shape] | None:
-        """Map an object key to ``(name it is stored under, its shape)``, or None to drop it."""
-        return key, RAW
-
-    def element(self, index: int) -> Shape:
-        """Return the shape of the array element at ``index``."""
-        return RAW
-
-    def scalar(self, value: Any) -> Any:
-        """Convert a complete scalar (number, literal or string)."""
-        return value
-
-    def build_object(self, items: dict[str, Any], key: str | None, child: Any) -> Any:
-        """Build an object from its complete members plus ``key: child`` still in progress.
-
-        ``child`` is :data:`MISSING` when no member is in progress. Must not keep or
-        mutate ``items``: the parser goes on filling it.
-        """
-        if child is MISSING or key is None:
-            return dict(items)
-        built = dict(items)
-        built[key] = child
-        return built
-
-    def build_array(self, items: list[Any], child: Any) -> Any:
-        """Build an array from its complete elements plus ``child`` still in progress."""
-        if child is MISSING:
-            return list(items)
-        return [*items, child]
-
-
-RAW: Final = Shape()
-"""The shape that keeps plain JSON values (dicts, lists, str, int, float, bool, None)."""
-
-
-def convert(shape: Shape, value: Any) -> Any:
-    """Convert a complete plain JSON value with ``shape`` (the non-incremental path)."""
-    if isinstance(value, dict):
-        obj = shape.object_shape()
-        items: dict[str, Any] = {}
-        for key, member_value in value.items():
-            target = obj.member(key)
-            if target is not None:
-                items[target[0]] = convert(target[1], member_value)
-        return obj.build_object(items, None, MISSING)
-    if isinstance(value, list):
-        arr = shape.array_shape()
-        return arr.build_array([convert(arr.element(i), v) for i, v in enumerate(value)], MISSING)
-    return shape.scalar(value)
+__all__ = ["PartialJSONParser"]
 
 
 class _Frame:

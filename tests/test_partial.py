@@ -13,8 +13,9 @@ import jiter
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
 
-from mirastream._partial import PartialStream, model_shape, partial_of
-from mirastream._partial_json import MISSING, PartialJSONParser
+from mirastream._partial import PartialStream, partial_of
+from mirastream._partial_json import PartialJSONParser
+from mirastream._partial_shapes import MISSING, model_shape
 from mirastream.errors import StructuredOutputError
 
 M = TypeVar("M", bound=BaseModel)
