@@ -46,7 +46,7 @@ from mirastream.errors import (
 if TYPE_CHECKING:
     from mirastream._call import groq_call
     from mirastream._costs import CostMetadata, ModelPrice, prices, set_price
-    from mirastream._prompts import Messages, prompt_template
+    from mirastream._prompts import DynamicConfig, Messages, prompt_template
     from mirastream._results import GroqCallResponse, GroqCallResponseChunk
     from mirastream._stream import AsyncGroqStream, GroqStream
     from mirastream._structured import AsyncStructuredStream, StructuredStream
@@ -58,6 +58,7 @@ _LAZY = {
     "AsyncGroqStream": "mirastream._stream",
     "AsyncStructuredStream": "mirastream._structured",
     "CostMetadata": "mirastream._costs",
+    "DynamicConfig": "mirastream._prompts",
     "GroqCallResponse": "mirastream._results",
     "GroqCallResponseChunk": "mirastream._results",
     "GroqStream": "mirastream._stream",
@@ -97,6 +98,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "CostMetadata",
+    "DynamicConfig",
     "GroqCallResponse",
     "GroqCallResponseChunk",
     "GroqStream",
