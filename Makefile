@@ -46,7 +46,7 @@ test-matrix:
 	  if [ -z "$$py" ]; then echo "== python$$v: not installed, skipped"; continue; fi; \
 	  echo "== python$$v: $$py"; \
 	  "$$py" -m venv .venv-$$v && .venv-$$v/bin/python -m pip install --quiet -e '.[dev]' \
-	    && .venv-$$v/bin/pytest -q || exit 1; \
+	    && .venv-$$v/bin/pytest || exit 1; \
 	done
 
 clean:
