@@ -55,9 +55,17 @@ def book_json(n_chapters: int) -> str:
     return json.dumps(book)
 
 
-def structured_stream(n_chunks: int) -> tuple[list[bytes], str]:
-    """A forced-tool structured answer cut into about ``n_chunks`` argument fragments."""
+def structured_stream(n_chunks: int, *, list_heavy: bool = True) -> tuple[list[bytes], str]:
+    """A forced-tool structured answer cut into about ``n_chunks`` argument fragments.
+
+    ``list_heavy``: a list of ~n/9 chapter objects (each partial copies the open list);
+    otherwise 10 chapters and a long title of the same total length.
+    """
     text = book_json(max(1, n_chunks // 9))
+    if not list_heavy:
+        book = json.loads(book_json(10))
+        book["title"] += " " + "x" * max(0, len(text) - len(json.dumps(book)) - 1)
+        text = json.dumps(book)
     size = max(1, len(text) // n_chunks)
     spec = Script(tool_calls=[ToolCall("Book", text)], fragment_arguments=size)
     return _events(spec), text
