@@ -67,12 +67,11 @@ class _StreamState(UsageTokens):
         self._fold = StreamFold()
         self._toolkit = toolkit
         self._tools: list[GroqTool] = []
-        # Pairing tools with chunks (see _release): chunks not yet yielded, each with the
+        # Pairing tools with chunks (see _release_held): the chunk held back, with the
         # errors to raise right after it; tools waiting for a chunk; what is ready to go.
         self._held: tuple[GroqCallResponseChunk, list[ToolCallError]] | None = None
         self._waiting_tools: deque[GroqTool] = deque()
         self._ready: deque[Pair | ToolCallError | StreamError] = deque()
-        self._started = False
         self._ended = False  # the server's stream is over (normally or not)
         self._exhausted = False  # iteration has reported its end to the caller
         self._error: BaseException | None = None
@@ -93,10 +92,9 @@ class _StreamState(UsageTokens):
                 "This stream has already been consumed; read its properties "
                 "(content, usage, tool_calls ...) or call construct_call_response()."
             )
-        self._started = True
 
     def _on_chunk(self, chunk: ChatCompletionChunk) -> Pair | None:
-        """Fold a chunk; the pair to yield now, or ``None`` if it must wait (see _release)."""
+        """Fold a chunk; the pair to yield now, or ``None`` if it must wait (see _release_held)."""
         completed = self._fold.add(chunk)
         response_chunk: GroqCallResponseChunk = _new(GroqCallResponseChunk)
         response_chunk.chunk = chunk
