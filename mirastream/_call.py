@@ -137,15 +137,7 @@ class _Call:
             raw = client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
             )
-            stream = GroqStream(
-                raw,
-                messages=request.messages,
-                model=self.model,
-                toolkit=self._stream_toolkit(request),
-                call_params=request.params,
-                start_time=start,
-            )
-            return self._structured_stream(stream) if self.response_model else stream
+            return self._wrap(GroqStream(raw, **self._stream_state(request, start)))
         completion = client.chat.completions.create(
             messages=messages, model=self.model, **request.params
         )
@@ -163,24 +155,22 @@ class _Call:
             raw = await client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
             )
-            stream = AsyncGroqStream(
-                raw,
-                messages=request.messages,
-                model=self.model,
-                toolkit=self._stream_toolkit(request),
-                call_params=request.params,
-                start_time=start,
-            )
-            return self._structured_stream(stream) if self.response_model else stream
+            return self._wrap(AsyncGroqStream(raw, **self._stream_state(request, start)))
         completion = await client.chat.completions.create(
             messages=messages, model=self.model, **request.params
         )
         return self._finish(request, completion, start)
 
-    def _stream_toolkit(self, request: _Request) -> Toolkit | None:
-        # A structured stream yields models, not tools: its calls (the forced one
-        # included) stay raw in ``tool_calls``.
-        return None if self.response_model is not None else request.toolkit
+    def _stream_state(self, request: _Request, start: float) -> dict[str, Any]:
+        return {
+            "messages": request.messages,
+            "model": self.model,
+            # A structured stream yields models, not tools: its calls (the forced one
+            # included) stay raw in ``tool_calls``.
+            "toolkit": None if self.response_model is not None else request.toolkit,
+            "call_params": request.params,
+            "start_time": start,
+        }
 
     def _finish(self, request: _Request, completion: Any, start: float) -> Any:
         response = GroqCallResponse(
@@ -200,10 +190,12 @@ class _Call:
             return self.output_parser(response)
         return response
 
-    def _structured_stream(self, stream: GroqStream | AsyncGroqStream) -> Any:
+    def _wrap(self, stream: GroqStream | AsyncGroqStream) -> Any:
+        """The stream to return: as it is, or yielding partial models."""
+        if self.response_model is None:
+            return stream
         from mirastream._structured import AsyncStructuredStream, StructuredStream
 
-        assert self.response_model is not None
         if isinstance(stream, GroqStream):
             return StructuredStream(stream, self.response_model, self.json_mode)
         return AsyncStructuredStream(stream, self.response_model, self.json_mode)

@@ -33,6 +33,13 @@ from mirastream.groq.types import (
 __all__ = ["StreamFold", "ToolCallAssembly"]
 
 
+def _joined(pieces: list[str]) -> str:
+    # Join once and keep the result as the only piece: reading mid-stream stays linear.
+    if len(pieces) > 1:
+        pieces[:] = ["".join(pieces)]
+    return pieces[0] if pieces else ""
+
+
 class ToolCallAssembly:
     """One tool call being assembled from deltas that share an ``index``."""
 
@@ -232,23 +239,23 @@ class StreamFold:
     @property
     def content(self) -> str:
         """The content so far."""
-        content = self._content
-        if len(content) > 1:
-            self._content = content = ["".join(content)]
-        return content[0] if content else ""
+        return _joined(self._content)
 
     @property
     def reasoning(self) -> str:
         """The reasoning so far (``reasoning_format="parsed"`` or gpt-oss models)."""
-        reasoning = self._reasoning
-        if len(reasoning) > 1:
-            self._reasoning = reasoning = ["".join(reasoning)]
-        return reasoning[0] if reasoning else ""
+        return _joined(self._reasoning)
+
+    @property
+    def _usage_data(self) -> dict[str, Any] | None:
+        # The rule of types.reported_usage, over the chunks so far: the two may arrive on different
+        # chunks (the include_usage trailer repeats the top-level one alone).
+        return self._xgroq_usage if self._xgroq_usage is not None else self._top_usage
 
     @property
     def usage(self) -> CompletionUsage | None:
         """Usage from ``x_groq.usage``, else the top-level ``usage``; ``None`` until sent."""
-        usage = self._xgroq_usage if self._xgroq_usage is not None else self._top_usage
+        usage = self._usage_data
         return None if usage is None else CompletionUsage(usage)
 
     @property
@@ -305,7 +312,7 @@ class StreamFold:
                 }
             ],
         }
-        usage = self._xgroq_usage if self._xgroq_usage is not None else self._top_usage
+        usage = self._usage_data
         if usage is not None:
             data["usage"] = usage
         if "service_tier" in self._envelope:

@@ -16,6 +16,7 @@ formatting, so a value that contains ``USER:`` cannot inject a message.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import string
@@ -144,6 +145,12 @@ def _message(message: Any) -> dict[str, Any]:
     raise PromptError(f"not a message: {message!r}")
 
 
+@functools.lru_cache(maxsize=1024)
+def _signature(fn: Callable[..., Any]) -> inspect.Signature:
+    # Computed once per prompt function, not on every call.
+    return inspect.signature(fn)
+
+
 def build_messages(
     fn: Callable[..., Any], result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], DynamicConfig]:
@@ -179,7 +186,7 @@ def build_messages(
             f"{fn.__name__} returned {'None' if result is None else 'a config'} but has no "
             "@prompt_template: return a str or a list of messages, or add a template"
         )
-    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound = _signature(fn).bind(*args, **kwargs)
     bound.apply_defaults()
     values = {**bound.arguments, **config.get("computed_fields", {})}
     return _render(parts, values), config

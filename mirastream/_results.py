@@ -15,6 +15,7 @@ from mirastream.groq.types import (
     ChatCompletionChunk,
     ChatCompletionMessageToolCall,
     CompletionUsage,
+    reported_usage,
 )
 
 if TYPE_CHECKING:
@@ -110,10 +111,8 @@ class GroqCallResponseChunk(UsageTokens):
     @property
     def usage(self) -> CompletionUsage | None:
         """Usage, on the final chunk: ``x_groq.usage``, else the top-level ``usage``."""
-        xgroq = self.chunk.x_groq
-        if xgroq is not None and xgroq.usage is not None:
-            return xgroq.usage
-        return self.chunk.usage
+        usage = reported_usage(self.chunk._data)
+        return None if usage is None else CompletionUsage(usage)
 
     @property
     def tool_calls(self) -> list[Any] | None:
@@ -194,10 +193,8 @@ class GroqCallResponse(UsageTokens):
 
         Timings: ``queue_time``, ``prompt_time``, ``completion_time``, ``total_time``.
         """
-        xgroq = self.response.x_groq
-        if xgroq is not None and xgroq.usage is not None:
-            return xgroq.usage
-        return self.response.usage
+        usage = reported_usage(self.response._data)
+        return None if usage is None else CompletionUsage(usage)
 
     @property
     def cost_metadata(self) -> CostMetadata:

@@ -58,8 +58,7 @@ def prepare_structured(
         New ``(messages, params)``; the inputs are not modified.
     """
     params = dict(params)
-    if json_mode:
-        params.setdefault("response_format", {"type": "json_object"})
+    if json_mode:  # response_format is set by the caller, as for any json_mode call
         # The same cleaned schema the forced tool would carry, so both modes ask alike.
         schema = json.dumps(parameters_schema(model), separators=(",", ":"))
         return [*messages, {"role": "system", "content": _JSON_INSTRUCTION + schema}], params

@@ -44,6 +44,17 @@ FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "functi
 Role = Literal["system", "user", "assistant", "tool"]
 
 
+def reported_usage(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The usage a chunk or completion reports: ``x_groq.usage``, else top-level ``usage``.
+
+    Groq has always sent ``x_groq.usage``; newer responses repeat it at the top level
+    (and the ``include_usage`` trailer has only that). The two are never added up.
+    """
+    xgroq = data.get("x_groq")
+    usage = xgroq.get("usage") if isinstance(xgroq, dict) else None
+    return usage if usage is not None else data.get("usage")
+
+
 class PromptTokensDetails(WireObject):
     """Breakdown of prompt tokens."""
 
