@@ -4,7 +4,7 @@ Registered under ``hooks:`` in ``mkdocs.yml``. Each marker below is replaced whe
 page is built, so the docs cannot drift from the code:
 
 * ``<!-- price-table -->``: the built-in price table, from
-  :func:`mirastream._costs.price_table_markdown` (the table the cost function reads);
+  :func:`mirastream._prices.price_table_markdown` (the table the cost function reads);
 * ``<!-- error-tree -->``: the exception tree, walked from the classes in
   :mod:`mirastream.errors` with the first line of each docstring.
 """
@@ -20,7 +20,7 @@ ERROR_TREE = "<!-- error-tree -->"
 
 def price_table() -> str:
     """The built-in price table as Markdown."""
-    from mirastream._costs import PRICES, price_table_markdown
+    from mirastream._prices import PRICES, price_table_markdown
 
     return price_table_markdown(PRICES)
 

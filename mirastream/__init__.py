@@ -45,7 +45,8 @@ from mirastream.errors import (
 
 if TYPE_CHECKING:
     from mirastream._call import groq_call
-    from mirastream._costs import CostMetadata, ModelPrice, prices, set_price
+    from mirastream._costs import CostMetadata
+    from mirastream._prices import ModelPrice, prices, set_price
     from mirastream._prompts import DynamicConfig, Messages, prompt_template
     from mirastream._results import GroqCallResponse, GroqCallResponseChunk
     from mirastream._stream import AsyncGroqStream, GroqStream
@@ -64,12 +65,12 @@ _LAZY = {
     "GroqStream": "mirastream._stream",
     "GroqTool": "mirastream._tools",
     "Messages": "mirastream._prompts",
-    "ModelPrice": "mirastream._costs",
+    "ModelPrice": "mirastream._prices",
     "StructuredStream": "mirastream._structured",
     "groq_call": "mirastream._call",
-    "prices": "mirastream._costs",
+    "prices": "mirastream._prices",
     "prompt_template": "mirastream._prompts",
-    "set_price": "mirastream._costs",
+    "set_price": "mirastream._prices",
 }
 
 

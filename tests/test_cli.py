@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import EXPECTED, FIXTURE_NAMES, FIXTURES_DIR
 
-from mirastream._costs import price_table_markdown, prices
+from mirastream._prices import price_table_markdown, prices
 from mirastream.cli import main
 from mirastream.errors import RateLimitError
 from mirastream.groq import Groq

@@ -1,4 +1,4 @@
-"""Tests for the price table and cost computation in ``mirastream._costs``."""
+"""Tests for the price table (``mirastream._prices``) and cost computation (``._costs``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from collections.abc import Iterator
 import pydantic
 import pytest
 
-from mirastream._costs import (
+from mirastream._costs import CostMetadata, compute_cost
+from mirastream._prices import (
     PRICES,
-    CostMetadata,
     ModelPrice,
-    compute_cost,
     get_price,
     price_table_markdown,
     prices,

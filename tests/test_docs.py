@@ -233,7 +233,7 @@ def _render(hooks: ModuleType, page: str) -> str:
 
 
 def test_costs_page_shows_the_price_table_from_the_code(hooks: ModuleType) -> None:
-    from mirastream._costs import PRICES, price_table_markdown
+    from mirastream._prices import PRICES, price_table_markdown
 
     assert hooks.PRICE_TABLE in (DOCS / "costs.md").read_text(encoding="utf-8")
     rendered = _render(hooks, "costs.md")

@@ -154,8 +154,8 @@ def _replay_json(exchange: Exchange, outcome: Outcome) -> dict[str, Any]:
 
 def prices(*, markdown: bool, as_json: bool) -> int:
     """``mirastream prices``: the price table in effect."""
-    from mirastream._costs import price_table_markdown
-    from mirastream._costs import prices as price_table
+    from mirastream._prices import price_table_markdown
+    from mirastream._prices import prices as price_table
 
     table = price_table()
     if markdown:
