@@ -146,7 +146,7 @@ class RateLimitError(APIStatusError):
 
     def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
         super().__init__(message, response=response, body=body)
-        from mirastream._retry import retry_after_seconds
+        from mirastream.groq._retry import retry_after_seconds
 
         self.retry_after: float | None = retry_after_seconds(response.headers)
 

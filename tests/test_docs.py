@@ -259,7 +259,7 @@ def test_a_page_without_its_marker_fails_the_build(hooks: ModuleType) -> None:
 
 
 def test_retry_policy_page_quotes_the_code() -> None:
-    from mirastream import _retry
+    from mirastream.groq import _retry
 
     text = (DOCS / "errors.md").read_text(encoding="utf-8")
     assert (_retry.INITIAL_RETRY_DELAY, _retry.MAX_RETRY_DELAY) == (0.5, 8.0)

@@ -1,4 +1,4 @@
-"""Tests for the pure retry-policy functions in ``mirastream._retry``."""
+"""Tests for the pure retry-policy functions in ``mirastream.groq._retry``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import httpx
 import pytest
 
-from mirastream._retry import retry_after_seconds, retry_delay, should_retry
+from mirastream.groq._retry import retry_after_seconds, retry_delay, should_retry
 
 # A fixed clock, a whole second so HTTP-dates (second precision) round-trip exactly.
 NOW = 1_700_000_000.0

@@ -1,4 +1,4 @@
-"""``mirastream._sse.SSEDecoder`` against the WHATWG "interpreting an event stream" rules.
+"""``mirastream.groq._sse.SSEDecoder`` against the WHATWG "interpreting an event stream" rules.
 
 Bytes go in, events come out; no IO. Every case that depends on where reads are cut is
 also run at every cut point, so a decoder that only works on whole lines fails here.
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import pytest
 from conftest import EXPECTED, FIXTURE_NAMES, fixture_bytes
 
-from mirastream._sse import ServerSentEvent, SSEDecoder
+from mirastream.groq._sse import ServerSentEvent, SSEDecoder
 
 Ev = tuple[str, str, str, int | None]  # (data, event, id, retry)
 BOM_BYTES = b"\xef\xbb\xbf"

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 
-from mirastream._retry import retry_delay, should_retry
 from mirastream.errors import APIConnectionError, APITimeoutError
 from mirastream.groq._client import BaseClient, Timeout, completion_from_response
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
@@ -24,6 +23,7 @@ from mirastream.groq._request import (
     build_body,
     make_status_error,
 )
+from mirastream.groq._retry import retry_delay, should_retry
 from mirastream.groq._streaming import AsyncStream
 from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 

@@ -1,7 +1,7 @@
 """``Groq``: a drop-in client for the groq SDK's chat completions (async twin: ``AsyncGroq``).
 
 The send loop is the only code here that does IO: it retries connection failures and
-retryable statuses (policy in :mod:`mirastream._retry`) and never retries once a
+retryable statuses (policy in :mod:`mirastream.groq._retry`) and never retries once a
 response body has begun to stream. Request building is shared in :mod:`._request`.
 """
 
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import httpx
 from jiter import from_json
 
-from mirastream._retry import retry_delay, should_retry
 from mirastream.errors import APIConnectionError, APIError, APITimeoutError
 from mirastream.groq._closing import drain_deferred
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
@@ -29,6 +28,7 @@ from mirastream.groq._request import (
     make_status_error,
     resolve_timeout,
 )
+from mirastream.groq._retry import retry_delay, should_retry
 from mirastream.groq._streaming import Stream
 from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 from jiter import from_json
 
-from mirastream._sse import SSEDecoder
 from mirastream.errors import (
     APIStreamError,
     StreamDecodeError,
@@ -24,6 +23,7 @@ from mirastream.errors import (
 )
 from mirastream.groq._closing import AsyncResponseGuard, ResponseGuard
 from mirastream.groq._closing import close as close_response
+from mirastream.groq._sse import SSEDecoder
 from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
 
 if TYPE_CHECKING:
