@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Union
 
+from mirastream._context import CallContext, CallContextView
 from mirastream._costs import CostMetadata
 from mirastream._fold import StreamFold, ToolCallAssembly
 from mirastream._results import (
@@ -52,7 +53,7 @@ def _now_ms() -> float:
     return time.time() * 1000
 
 
-class _StreamState(UsageTokens):
+class _StreamState(UsageTokens, CallContextView):
     """What a high-level stream knows; everything except pulling raw chunks."""
 
     def __init__(
@@ -63,7 +64,9 @@ class _StreamState(UsageTokens):
         toolkit: Toolkit | None = None,  # tool calls become tools only when tools were offered
         call_params: dict[str, Any] | None = None,
         start_time: float | None = None,
+        context: CallContext | None = None,
     ) -> None:
+        self._context = context
         self._fold = StreamFold()
         self._toolkit = toolkit
         self._tools: list[GroqTool] = []
@@ -236,6 +239,14 @@ class _StreamState(UsageTokens):
             self._fold.content, [call.to_dict() for call in self._fold.tool_calls]
         )
 
+    def tool_message_params(
+        self, tools_and_outputs: list[tuple[GroqTool, Any]]
+    ) -> list[dict[str, Any]]:
+        """Tool messages answering the model's calls (as ``GroqCallResponse``'s)."""
+        from mirastream._toolkit import tool_message_params
+
+        return tool_message_params(tools_and_outputs)
+
     @property
     def error(self) -> BaseException | None:
         """The error that ended the stream, if one did."""
@@ -261,6 +272,7 @@ class _StreamState(UsageTokens):
             end_time=self.end_time or _now_ms(),
             model=self._model,
             call_params=self.call_params,
+            context=self._context,
         )
 
     def _mark_closed(self) -> None:

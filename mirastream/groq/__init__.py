@@ -31,6 +31,9 @@ from mirastream.groq._async_client import AsyncGroq
 from mirastream.groq._client import Groq
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
+GroqError = MirastreamError
+"""The groq SDK's root error (``from groq import GroqError``): mirastream's root error."""
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -44,6 +47,7 @@ __all__ = [
     "ChunkDecoder",
     "ConflictError",
     "Groq",
+    "GroqError",
     "InternalServerError",
     "MirastreamError",
     "NotFoundError",
