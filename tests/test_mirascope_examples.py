@@ -186,6 +186,16 @@ def _schema_in(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
+def _answered(messages: list[dict[str, Any]]) -> bool:
+    """Whether tool results came after the last question (an empty user turn is none)."""
+    for message in reversed(messages):
+        if message.get("role") == "tool":
+            return True
+        if message.get("role") == "user" and message.get("content"):
+            return False
+    return False
+
+
 def _text_of(messages: list[dict[str, Any]]) -> str:
     return json.dumps(messages)
 
@@ -208,7 +218,7 @@ class StandIn:
             args = fake_value(function["parameters"], function["parameters"].get("$defs", {}), upper)
             call = ToolCall(function["name"], args)
             return Script(tool_calls=[call], fragment_arguments=fragments)
-        answered = messages and messages[-1].get("role") == "tool"
+        answered = _answered(messages)
         if tools and not answered:
             function = next(iter(tools.values()))
             params = function.get("parameters", {})
