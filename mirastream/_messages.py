@@ -219,8 +219,14 @@ def wire_message(message: BaseMessageParam | Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def message_object(message: Mapping[str, Any]) -> BaseMessageParam:
-    """A wire message as a :class:`BaseMessageParam` (what a template renders to)."""
+def message_object(message: Mapping[str, Any]) -> BaseMessageParam | dict[str, Any]:
+    """A wire message as a :class:`BaseMessageParam` (what a template renders to).
+
+    A message with more than a role and a content (tool calls, a tool result) stays the
+    wire dict, which a ``BaseMessageParam`` could not hold.
+    """
+    if set(message) - {"role", "content"}:
+        return dict(message)
     content = message.get("content") or ""
     if not isinstance(content, str):
         content = [_part_object(part) for part in content]

@@ -133,15 +133,22 @@ def prompt_template(template: str | None = None) -> Callable[[F], F]:
             if parts is not None:
                 setattr(target, TEMPLATE_ATTRIBUTE, parts)
             setattr(target, TEMPLATE_TEXT_ATTRIBUTE, text)
-        setattr(wrapper, PROMPT_FN_ATTRIBUTE, original)
+        setattr(wrapper, PROMPT_FN_ATTRIBUTE, (wrapper, original))
         return wrapper  # type: ignore[return-value]
 
     return decorator
 
 
 def prompt_function(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The prompt function a ``prompt_template`` wrapper stands for (``fn`` if none)."""
-    return getattr(fn, PROMPT_FN_ATTRIBUTE, fn)  # type: ignore[no-any-return]
+    """The prompt function a ``prompt_template`` wrapper stands for (``fn`` if none).
+
+    Only the wrapper itself is unwrapped: another decorator's ``functools.wraps`` copies
+    the attribute, but that function must be called as it is.
+    """
+    found = getattr(fn, PROMPT_FN_ATTRIBUTE, None)
+    if found is not None and found[0] is fn:
+        return found[1]  # type: ignore[no-any-return]
+    return fn
 
 
 def _messages_function(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -152,13 +159,13 @@ def _messages_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
-        async def messages_async(*args: Any, **kwargs: Any) -> list[BaseMessageParam]:
+        async def messages_async(*args: Any, **kwargs: Any) -> list[Any]:
             return as_objects(await fn(*args, **kwargs), args, kwargs)
 
         return messages_async
 
     @functools.wraps(fn)
-    def messages(*args: Any, **kwargs: Any) -> list[BaseMessageParam]:
+    def messages(*args: Any, **kwargs: Any) -> list[Any]:
         return as_objects(fn(*args, **kwargs), args, kwargs)
 
     return messages

@@ -6,11 +6,12 @@ errors keep their place in its tree (``StructuredOutputError``, ``ToolCallError`
 when the cause is a failed validation, the error raised is one of the subclasses here,
 which are *also* ``pydantic.ValidationError`` s carrying the same line errors. So
 ``except StructuredOutputError``, ``except ToolCallError`` and ``except ValidationError``
-all catch it, and ``str(e)`` is pydantic's report. (They live here, not in
+all catch it. (They live here, not in
 ``mirastream.errors``, so that importing the error tree does not import pydantic.)
 
-``errors`` stays the list mirastream documents and is also callable, as pydantic's
-``errors()`` method is.
+``str(e)`` is mirastream's message (for a structured answer it contains pydantic's
+report); ``errors`` stays the list mirastream documents and is also callable, as
+pydantic's ``errors()`` method is.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class StructuredValidationError(StructuredOutputError, ValidationError):
     """The answer is JSON but fails the ``response_model``: also a pydantic ``ValidationError``.
 
     Args:
-        message: mirastream's description (``str()`` is pydantic's report).
+        message: mirastream's description (what ``str()`` gives).
         raw: The JSON text the model produced.
         errors: pydantic's error dicts.
         title: The model's name, as pydantic's report names it.
@@ -86,12 +87,15 @@ class StructuredValidationError(StructuredOutputError, ValidationError):
         self.errors = ValidationErrorList(kwargs["errors"])  # type: ignore[assignment]
         self._response: Any = None
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ValidationError.__str__(self)
+
 
 class ToolValidationError(ToolCallError, ValidationError):
     """A tool call's arguments fail the tool's validation: also a pydantic ``ValidationError``.
 
     Args:
-        message: mirastream's description (``str()`` is pydantic's report).
+        message: mirastream's description (what ``str()`` gives).
         tool_name: The name the model called.
         tool_call_id: The call's id.
         arguments: The raw arguments string.
@@ -112,3 +116,6 @@ class ToolValidationError(ToolCallError, ValidationError):
             tool_call_id=kwargs["tool_call_id"],
             arguments=kwargs["arguments"],
         )
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ValidationError.__str__(self)
