@@ -53,7 +53,7 @@ class BasePrompt(BaseModel):
     def _values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in type(self).model_fields}
 
-    def message_params(self) -> list[BaseMessageParam]:
+    def message_params(self) -> list[BaseMessageParam | dict[str, Any]]:
         """The rendered messages."""
         return [message_object(m) for m in _render(self._template()[1], self._values())]
 

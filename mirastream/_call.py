@@ -173,9 +173,7 @@ class _Call:
             fn_args=call_arguments(fn, args, kwargs),
             dynamic_config=config,
         )
-        return _Request(
-            messages, params, toolkit, config.get("client") or self.client, context
-        )
+        return _Request(messages, params, toolkit, config.get("client") or self.client, context)
 
     def _toolkit_for(self, config: DynamicConfig) -> Toolkit | None:
         dynamic = config.get("tools")
@@ -195,7 +193,9 @@ class _Call:
             raw = client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
             )
-            return self._wrap(self._stream_class(GroqStream)(raw, **self._stream_state(request, start)))
+            return self._wrap(
+                self._stream_class(GroqStream)(raw, **self._stream_state(request, start))
+            )
         completion = client.chat.completions.create(
             messages=messages, model=self.model, **request.params
         )
@@ -404,7 +404,7 @@ def groq_call(
     tools: Sequence[Any] | None = None,
     response_model: Any = None,
     json_mode: bool = False,
-    output_parser: Callable[[Any], Any] | None = None,
+    output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
 ) -> _AnyDecorator: ...

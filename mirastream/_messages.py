@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -94,16 +94,16 @@ class CacheControlPart(BaseModel):
     cache_type: str
 
 
-ContentPart = Union[
-    TextPart,
-    ImagePart,
-    ImageURLPart,
-    AudioPart,
-    AudioURLPart,
-    DocumentPart,
-    DocumentURLPart,
-    CacheControlPart,
-]
+ContentPart = (
+    TextPart
+    | ImagePart
+    | ImageURLPart
+    | AudioPart
+    | AudioURLPart
+    | DocumentPart
+    | DocumentURLPart
+    | CacheControlPart
+)
 """Any content part of a :class:`BaseMessageParam`."""
 
 
@@ -132,9 +132,7 @@ _IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 def _refuse(what: str) -> Exception:
     from mirastream._prompts import PromptError
 
-    return PromptError(
-        f"Groq's chat completions take no {what}: only text and images can be sent"
-    )
+    return PromptError(f"Groq's chat completions take no {what}: only text and images can be sent")
 
 
 def _media_type(data: bytes) -> str:
@@ -145,9 +143,7 @@ def _media_type(data: bytes) -> str:
         return "image/webp"
     from mirastream._prompts import PromptError
 
-    raise PromptError(
-        f"not an image Groq takes (JPEG, PNG, GIF or WebP): {bytes(data[:16])!r}..."
-    )
+    raise PromptError(f"not an image Groq takes (JPEG, PNG, GIF or WebP): {bytes(data[:16])!r}...")
 
 
 def image_part(value: Any) -> ImagePart | ImageURLPart:

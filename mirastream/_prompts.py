@@ -28,7 +28,7 @@ import inspect
 import re
 import string
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar, Union
+from typing import Any, TypedDict, TypeVar
 
 from mirastream._messages import BaseMessageParam, message_object, wire_message
 from mirastream._template_parts import has_part_fields, render_parts
@@ -79,7 +79,7 @@ class Messages:
     ``ImageURLPart`` objects, wire dicts, or image bytes.
     """
 
-    Type = Union[str, Sequence[Any], BaseMessageParam, Mapping[str, Any]]
+    Type = str | Sequence[Any] | BaseMessageParam | Mapping[str, Any]
     """What a prompt function may return as its messages (Mirascope's ``Messages.Type``)."""
 
     @staticmethod
@@ -125,7 +125,7 @@ def prompt_template(template: str | None = None) -> Callable[[F], F]:
         if isinstance(fn, type):
             setattr(fn, TEMPLATE_ATTRIBUTE, parts)
             setattr(fn, TEMPLATE_TEXT_ATTRIBUTE, text)
-            fn.prompt_template = text
+            fn.prompt_template = text  # type: ignore[attr-defined]  # BasePrompt's ClassVar
             return fn
         original = prompt_function(fn)
         wrapper = _messages_function(original)

@@ -167,7 +167,9 @@ def structured_value(shape: ResponseShape, response: GroqCallResponse, json_mode
 
     try:
         try:
-            value = shape.value(parse_structured(shape.model, response, json_mode), response.fn_args)
+            value = shape.value(
+                parse_structured(shape.model, response, json_mode), response.fn_args
+            )
         except ValidationError as exc:  # the declared model, with FromCallArgs values added
             if isinstance(exc, StructuredOutputError):
                 raise

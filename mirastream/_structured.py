@@ -40,6 +40,7 @@ __all__ = [
 
 T = TypeVar("T", bound=BaseModel)
 
+
 def prepare_structured(
     model: type[BaseModel],
     json_mode: bool,

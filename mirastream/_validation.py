@@ -55,7 +55,7 @@ def _validation_error(cls: type[Any], title: str, errors: list[Any]) -> Any:
         return cls.from_exception_data(title, _line_errors(errors))
 
 
-class StructuredValidationError(StructuredOutputError, ValidationError):
+class StructuredValidationError(StructuredOutputError, ValidationError):  # type: ignore[misc]
     """The answer is JSON but fails the ``response_model``: also a pydantic ``ValidationError``.
 
     Args:
@@ -75,7 +75,7 @@ class StructuredValidationError(StructuredOutputError, ValidationError):
     # mirastream's keywords come only from the call below.
     def __new__(cls, *args: Any, **kwargs: Any) -> StructuredValidationError:
         if not kwargs:
-            return ValidationError.__new__(cls, *args)  # type: ignore[no-any-return]
+            return ValidationError.__new__(cls, *args)
         return _validation_error(  # type: ignore[no-any-return]
             cls, kwargs.get("title", "response_model"), kwargs["errors"]
         )
@@ -84,7 +84,7 @@ class StructuredValidationError(StructuredOutputError, ValidationError):
         if not kwargs:
             return
         super().__init__(args[0], raw=kwargs["raw"], errors=kwargs["errors"])
-        self.errors = ValidationErrorList(kwargs["errors"])  # type: ignore[assignment]
+        self.errors = ValidationErrorList(kwargs["errors"])
         self._response: Any = None
 
     def __str__(self) -> str:
@@ -104,7 +104,7 @@ class ToolValidationError(ToolCallError, ValidationError):
 
     def __new__(cls, *args: Any, **kwargs: Any) -> ToolValidationError:
         if not kwargs:
-            return ValidationError.__new__(cls, *args)  # type: ignore[no-any-return]
+            return ValidationError.__new__(cls, *args)
         return _validation_error(cls, kwargs["tool_name"], kwargs["errors"])  # type: ignore[no-any-return]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

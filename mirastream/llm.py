@@ -84,4 +84,5 @@ def override(
         settings["call_params"] = call_params
     if client is not None:
         settings["client"] = client
-    return call("groq", model or old_model, **settings)(fn)
+    overridden: Callable[..., Any] = call("groq", model or old_model, **settings)(fn)
+    return overridden

@@ -24,6 +24,7 @@ import os
 import re
 import sys
 import types
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,7 @@ def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
 def fake_value(schema: dict[str, Any], defs: dict[str, Any], upper: bool = False) -> Any:
     """A value that fits ``schema``: examples first, then a plausible value per type."""
     schema = _resolve(schema, defs)
-    if "examples" in schema and schema["examples"]:
+    if schema.get("examples"):
         return schema["examples"][0]
     if "const" in schema:
         return schema["const"]
@@ -159,8 +160,7 @@ def fake_value(schema: dict[str, Any], defs: dict[str, Any], upper: bool = False
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         return {
-            name: fake_value(sub, defs, upper)
-            for name, sub in schema.get("properties", {}).items()
+            name: fake_value(sub, defs, upper) for name, sub in schema.get("properties", {}).items()
         }
     if kind == "array":
         item = schema.get("items", {"type": "string"})
@@ -215,7 +215,9 @@ class StandIn:
         fragments = self.tuning.get("fragment_arguments")
         if isinstance(forced, dict):
             function = tools[forced["function"]["name"]]
-            args = fake_value(function["parameters"], function["parameters"].get("$defs", {}), upper)
+            args = fake_value(
+                function["parameters"], function["parameters"].get("$defs", {}), upper
+            )
             call = ToolCall(function["name"], args)
             return Script(tool_calls=[call], fragment_arguments=fragments)
         answered = _answered(messages)
@@ -248,7 +250,7 @@ def example_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]
 
     monkeypatch.setenv("GROQ_API_KEY", "gsk_mirastream_fake_key_for_tests")
     monkeypatch.setattr(_call, "_default_client", None)
-    monkeypatch.setattr(_call, "_default_async_clients", _call.weakref.WeakKeyDictionary())
+    monkeypatch.setattr(_call, "_default_async_clients", weakref.WeakKeyDictionary())
     yield monkeypatch
     client = _call._default_client
     if client is not None:

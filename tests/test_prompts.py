@@ -8,7 +8,7 @@ request body are compared exactly. Errors are checked to happen before any reque
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from test_call import Driver
@@ -385,7 +385,7 @@ def test_prompt_template_function_called_directly_returns_its_messages() -> None
 
     decorated = prompt_template("SYSTEM: Be brief. USER: A {genre} book?")(fn)
     assert prompt_function(decorated) is fn and prompt_function(fn) is fn
-    messages = decorated("fantasy")
+    messages: list[Any] = cast("list[Any]", decorated("fantasy"))
     assert [(m.role, m.content) for m in messages] == [
         ("system", "Be brief."),
         ("user", "A fantasy book?"),
