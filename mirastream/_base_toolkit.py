@@ -9,7 +9,6 @@ level ...). With ``__namespace__`` set, tool names are ``<namespace>_<method>``.
 
 from __future__ import annotations
 
-import inspect
 import operator
 import re
 from collections.abc import Callable
@@ -85,7 +84,8 @@ class BaseToolKit(BaseModel):
             tool = create_model(
                 tool_name,
                 __base__=base,
-                __doc__=self._describe(inspect.cleandoc(method.__doc__)),
+                # The description the function tool parsed (no Args section), filled in.
+                __doc__=self._describe(base.__doc__ or ""),
                 __module__=type(self).__module__,
             )
             tools.append(tool_from(tool))  # checks the name Groq allows

@@ -38,7 +38,11 @@ def metadata(value: Mapping[str, Any]) -> Callable[[F], F]:
         raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
 
     def decorator(fn: F) -> F:
+        from mirastream._prompts import prompt_function
+
         setattr(fn, METADATA_ATTRIBUTE, dict(value))
+        if callable(fn) and not isinstance(fn, type):  # and the function a template wraps
+            setattr(prompt_function(fn), METADATA_ATTRIBUTE, dict(value))
         return fn
 
     return decorator

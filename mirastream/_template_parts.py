@@ -51,7 +51,6 @@ def render_parts(
         pending.append(literal)
         if field is None:
             continue
-        value = formatter.get_field(field, (), values)[0]
         if spec in _REFUSED:
             from mirastream._prompts import PromptError
 
@@ -59,6 +58,7 @@ def render_parts(
                 f"template field {{{field}:{spec}}}: Groq's chat completions take no "
                 f"{_REFUSED[spec]}; only text and images can be sent"
             )
+        value = formatter.get_field(field, (), values)[0]
         if spec not in _PART_SPECS:
             value = formatter.convert_field(value, conversion)
             pending.append(formatter.format_field(value, spec or ""))
