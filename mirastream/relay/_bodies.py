@@ -7,7 +7,7 @@ function making it, and the call's own errors become events too.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Generator
 
 from mirastream.relay._events import EventFormat
 from mirastream.relay._ui_message import UIMessageFormat
@@ -18,7 +18,7 @@ __all__ = ["async_sse_body", "async_ui_message_body", "sse_body", "ui_message_bo
 
 def async_sse_body(
     source: AsyncSource, *, on_error: ErrorMessage | None = None, call_tools: bool = False
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Server-Sent Events in mirastream's event format, for an ASGI streaming response.
 
     Example::
@@ -51,7 +51,7 @@ def async_sse_body(
 
 def sse_body(
     source: Source, *, on_error: ErrorMessage | None = None, call_tools: bool = False
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """The sync twin of :func:`async_sse_body`, for a :class:`~mirastream.GroqStream`.
 
     Args:
@@ -72,7 +72,7 @@ def async_ui_message_body(
     message_id: str | None = None,
     on_error: ErrorMessage | None = None,
     call_tools: bool = False,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The Vercel AI SDK's UI message stream (v1), for ``useChat`` and friends.
 
     Send it with :data:`UI_MESSAGE_STREAM_HEADERS` (they carry
@@ -102,7 +102,7 @@ def ui_message_body(
     message_id: str | None = None,
     on_error: ErrorMessage | None = None,
     call_tools: bool = False,
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """The sync twin of :func:`async_ui_message_body`, for a :class:`~mirastream.GroqStream`.
 
     Args:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from mirastream._stream import AsyncGroqStream, GroqStream
@@ -154,7 +154,7 @@ def _reraise(exc: BaseException) -> bool:
     return not isinstance(exc, MirastreamError)
 
 
-def walk(source: Source, relay: Relay, *, call_tools: bool = False) -> Iterator[bytes]:
+def walk(source: Source, relay: Relay, *, call_tools: bool = False) -> Generator[bytes, None, None]:
     """The sync shell: event bytes for a :class:`GroqStream` (see :class:`Relay`)."""
     if begin := relay.format.begin():
         yield begin.encode()
@@ -166,7 +166,8 @@ def walk(source: Source, relay: Relay, *, call_tools: bool = False) -> Iterator[
             raise
         return
     with stream:  # closes the Groq stream however the iterator is left
-        yield relay.format.opened(stream).encode()
+        if opened := relay.format.opened(stream):
+            yield opened.encode()
         pairs = iter(stream)
         while True:
             try:
@@ -206,7 +207,7 @@ def _call_sync(relay: Relay, tool: GroqTool) -> str:
 
 async def async_walk(
     source: AsyncSource, relay: Relay, *, call_tools: bool = False
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The async shell: event bytes for an :class:`AsyncGroqStream` (see :class:`Relay`)."""
     if begin := relay.format.begin():
         yield begin.encode()
@@ -218,7 +219,8 @@ async def async_walk(
             raise
         return
     try:
-        yield relay.format.opened(stream).encode()
+        if opened := relay.format.opened(stream):
+            yield opened.encode()
         pairs = stream.__aiter__()
         while True:
             try:
