@@ -8,7 +8,8 @@ into the bytes of a streaming response body, in one of two formats:
   (:func:`async_sse_body`, :func:`sse_body`; headers :data:`SSE_HEADERS`);
 * the Vercel AI SDK's UI message stream protocol, for ``useChat``
   (:func:`async_ui_message_body`, :func:`ui_message_body`; headers
-  :data:`UI_MESSAGE_STREAM_HEADERS`).
+  :data:`UI_MESSAGE_STREAM_HEADERS`), with :func:`messages_from_ui` to read what
+  ``useChat`` posts.
 
 With Starlette or FastAPI::
 
@@ -30,6 +31,7 @@ from mirastream.relay._bodies import (
     ui_message_body,
 )
 from mirastream.relay._sse import SSE_HEADERS, format_sse
+from mirastream.relay._ui_history import messages_from_ui
 from mirastream.relay._ui_message import UI_MESSAGE_STREAM_HEADERS
 from mirastream.relay._walk import AsyncSource, ErrorMessage, Source
 
@@ -42,6 +44,7 @@ __all__ = [
     "async_sse_body",
     "async_ui_message_body",
     "format_sse",
+    "messages_from_ui",
     "sse_body",
     "ui_message_body",
 ]
