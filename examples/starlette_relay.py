@@ -22,7 +22,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 from _offline import ScriptedModel, groq_or_local
@@ -112,7 +111,7 @@ async def answer(question: str) -> str:
 
 
 @groq_call("llama-3.3-70b-versatile", stream=True)
-async def chat_turn(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def chat_turn(history: list[dict[str, object]]) -> list[dict[str, object]]:
     return [{"role": "system", "content": "Answer in a short paragraph."}, *history]
 
 
@@ -207,7 +206,7 @@ def offline(request: RecordedRequest) -> Reply | Script:
             headers={"retry-after-ms": "5"},
         )
     if "fail midway" in asked:
-        return script(OFFLINE.answer, error="Service unavailable (scripted)", error_after=12)
+        return script(str(OFFLINE.answer), error="Service unavailable (scripted)", error_after=12)
     return OFFLINE(request)
 
 
