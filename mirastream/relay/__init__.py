@@ -36,11 +36,11 @@ from mirastream.relay._ui_message import UI_MESSAGE_STREAM_HEADERS
 from mirastream.relay._walk import AsyncSource, ErrorMessage, Source
 
 __all__ = [
-    "SSE_HEADERS",
-    "UI_MESSAGE_STREAM_HEADERS",
     "AsyncSource",
     "ErrorMessage",
+    "SSE_HEADERS",
     "Source",
+    "UI_MESSAGE_STREAM_HEADERS",
     "async_sse_body",
     "async_ui_message_body",
     "format_sse",
