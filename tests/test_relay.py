@@ -26,6 +26,7 @@ from mirastream.relay import (
     async_sse_body,
     async_ui_message_body,
     format_sse,
+    messages_from_ui,
     sse_body,
     ui_message_body,
 )
@@ -365,17 +366,67 @@ def test_the_async_body_takes_a_stream_or_a_function(server: GroqServer) -> None
     async def answer(question: str) -> str:
         return question
 
-    async def run() -> list[bytes]:
-        server.enqueue(script("Hi"), script("Hi"))
-        opened = await answer("Why?")
-        first = b"".join([piece async for piece in async_sse_body(opened)])
-        second = b"".join([piece async for piece in async_sse_body(lambda: answer("Why?"))])
-        wrong = b"".join([piece async for piece in async_sse_body(lambda: "nope")])  # type: ignore[arg-type, return-value]
-        await client.close()
-        return [first, second, wrong]
+    async def collect(source: Any) -> bytes:
+        return b"".join([piece async for piece in async_sse_body(source)])
 
-    with pytest.raises(TypeError, match="expected a AsyncGroqStream"):
-        asyncio.run(run())
+    async def run() -> tuple[list[bytes], list[bytes]]:
+        server.enqueue(script("Hi"), script("Hi"))
+        bodies = [await collect(await answer("Why?")), await collect(lambda: answer("Why?"))]
+        wrong: list[bytes] = []
+        with pytest.raises(TypeError, match="expected a AsyncGroqStream"):
+            async for piece in async_sse_body(lambda: "nope"):  # type: ignore[arg-type, return-value]
+                wrong.append(piece)
+        await client.close()
+        return bodies, wrong
+
+    bodies, wrong = asyncio.run(run())
+    for body in bodies:
+        assert named(body)[0] == ("text", "Hi") and named(body)[-1][0] == "done"
+    assert named(b"".join(wrong))[0][1]["message"] == "An error occurred."
+
+
+def test_messages_from_ui() -> None:
+    steps: list[dict[str, Any]] = [
+        {"type": "step-start"},
+        {"type": "reasoning", "text": "not sent back"},
+        {"type": "text", "text": "Let me look."},
+        {
+            "type": "dynamic-tool",
+            "toolName": "lookup",
+            "toolCallId": "c1",
+            "state": "output-error",
+            "input": {"q": "x"},
+            "errorText": "timeout",
+        },
+        {"type": "step-start"},
+        {"type": "text", "text": "Sorry."},
+    ]
+    conversation: list[dict[str, Any]] = [
+        {"role": "system", "parts": [{"type": "text", "text": "Be brief."}]},
+        {"role": "user", "parts": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+        {"role": "assistant", "parts": steps},
+    ]
+    assert messages_from_ui(conversation) == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "ab"},
+        {
+            "role": "assistant",
+            "content": "Let me look.",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "lookup", "arguments": '{"q":"x"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "Error: timeout"},
+        {"role": "assistant", "content": "Sorry."},
+    ]
+    with pytest.raises(ValueError, match="no parts list"):
+        messages_from_ui([{"role": "user", "content": "old style"}])
+    with pytest.raises(ValueError, match="unknown UI message role"):
+        messages_from_ui([{"role": "tool", "parts": []}])
 
 
 # -- the Vercel AI SDK UI message stream ---------------------------------------------------
