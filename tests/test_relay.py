@@ -759,3 +759,37 @@ def test_an_unclosed_body_keeps_the_connection(server: GroqServer) -> None:
     assert not wait_for_no_connections(server, within=0.6)
     body.close()
     client.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_consumed_stream_is_reported(server: GroqServer, mode: Mode) -> None:
+    server.enqueue(script("Hi"))
+    if mode == "sync":
+        client = Groq(api_key="gsk_test", base_url=server.base_url, max_retries=0)
+
+        @groq_call(MODEL, stream=True, client=client)
+        def answer(question: str) -> str:
+            return question
+
+        stream = answer("Why?")
+        list(stream)
+        body = b"".join(sse_body(stream))
+    else:
+
+        async def consume_then_relay() -> bytes:
+            client = AsyncGroq(api_key="gsk_test", base_url=server.base_url, max_retries=0)
+
+            @groq_call(MODEL, stream=True, client=client)
+            async def answer(question: str) -> str:
+                return question
+
+            stream = await answer("Why?")
+            async for _ in stream:
+                pass
+            body = b"".join([piece async for piece in async_sse_body(stream)])
+            await client.close()
+            return body
+
+        body = asyncio.run(consume_then_relay())
+    ((event, error),) = named(body)
+    assert (event, error["type"], error["during"]) == ("error", "StreamConsumedError", "request")

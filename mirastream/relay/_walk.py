@@ -8,9 +8,9 @@ chunk.
 
 Closing: a client that goes away ends the body iterator, by ``aclose()`` (the iterator
 is closed or collected) or by cancellation (Starlette cancels the response task when the
-server reports the disconnect). Either way the ``finally`` closes the Groq stream, and
-shielded: under cancellation an ``await`` would be cancelled again before the HTTP
-connection to Groq was closed.
+server reports the disconnect). Either way the shell closes the Groq stream on its way
+out; the async close is shielded, because under an anyio cancel scope every ``await``
+in a cancelled task is cancelled again, and the HTTP connection to Groq must still close.
 """
 
 from __future__ import annotations
@@ -160,6 +160,7 @@ def walk(source: Source, relay: Relay, *, call_tools: bool = False) -> Generator
         yield begin.encode()
     try:
         stream = _check(source if isinstance(source, GroqStream) else source(), GroqStream)
+        pairs = iter(stream)  # a stream consumed already fails here, as a request error
     except Exception as exc:
         yield relay.failure(exc, "request").encode()
         if _reraise(exc):
@@ -168,7 +169,6 @@ def walk(source: Source, relay: Relay, *, call_tools: bool = False) -> Generator
     with stream:  # closes the Groq stream however the iterator is left
         if opened := relay.format.opened(stream):
             yield opened.encode()
-        pairs = iter(stream)
         while True:
             try:
                 chunk, tool = next(pairs)
@@ -213,6 +213,7 @@ async def async_walk(
         yield begin.encode()
     try:
         stream = await _open(source)
+        pairs = stream.__aiter__()
     except Exception as exc:
         yield relay.failure(exc, "request").encode()
         if _reraise(exc):
@@ -221,7 +222,6 @@ async def async_walk(
     try:
         if opened := relay.format.opened(stream):
             yield opened.encode()
-        pairs = stream.__aiter__()
         while True:
             try:
                 chunk, tool = await pairs.__anext__()
