@@ -18,6 +18,8 @@ The behaviours themselves are tested, with no Mirascope code, in ``test_core.py`
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
 import json
 import os
@@ -257,39 +259,57 @@ def example_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]
         client.close()
 
 
-def run_example(rel: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, BaseException | None]:
+async def _no_wait(sleep: Any, delay: float, result: Any = None) -> Any:
+    return await sleep(0, result)
+
+
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[tuple[GroqServer, StandIn]]:
+    """One server for all the examples; each example sets the stand-in's tuning."""
+    model = StandIn({})
+    with GroqServer(responder=model) as server:
+        yield server, model
+
+
+def run_example(
+    rel: str, monkeypatch: pytest.MonkeyPatch, server: GroqServer, model: StandIn
+) -> tuple[str, BaseException | None]:
     """Run one migrated example against the stand-in; return its output and error."""
     tuning = _lookup(_TUNING, rel) or {}
+    model.tuning = tuning
     source = migrate((ROOT / rel).read_text())
     out = io.StringIO()
     error: BaseException | None = None
-    with GroqServer(responder=StandIn(tuning)) as server:
-        monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(tuning.get("stdin", "exit\n")))
-        monkeypatch.setattr(sys, "stdout", out)
-        # A real module, so pydantic resolves the example's annotations in it.
-        module = types.ModuleType("__main__")
-        module.__file__ = str(ROOT / rel)
-        monkeypatch.setitem(sys.modules, "__main__", module)
-        try:
-            exec(compile(source, rel, "exec"), module.__dict__)
-        except BaseException as exc:
-            error = exc
-        finally:
-            monkeypatch.setattr(sys, "stdout", sys.__stdout__)
-        assert server.errors == []
+    monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(tuning.get("stdin", "exit\n")))
+    monkeypatch.setattr(sys, "stdout", out)
+    # Some examples simulate a slow tool with asyncio.sleep(1): no need to wait here.
+    monkeypatch.setattr(asyncio, "sleep", functools.partial(_no_wait, asyncio.sleep))
+    # A real module, so pydantic resolves the example's annotations in it.
+    module = types.ModuleType("__main__")
+    module.__file__ = str(ROOT / rel)
+    monkeypatch.setitem(sys.modules, "__main__", module)
+    try:
+        exec(compile(source, rel, "exec"), module.__dict__)
+    except BaseException as exc:
+        error = exc
+    finally:
+        monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+    assert server.errors == []
     return out.getvalue(), error
 
 
 @pytest.mark.skipif(not EXAMPLES, reason=f"Mirascope's examples are not at {ROOT}")
 @pytest.mark.parametrize("rel", EXAMPLES or ["absent"])
-def test_mirascope_example_runs_migrated(rel: str, example_env: pytest.MonkeyPatch) -> None:
+def test_mirascope_example_runs_migrated(
+    rel: str, example_env: pytest.MonkeyPatch, stand_in: tuple[GroqServer, StandIn]
+) -> None:
     reason = _lookup(NOT_RUNNABLE, rel)
     if (ROOT / rel).read_text().startswith("# Not supported"):
         reason = "Mirascope's own example says 'Not supported' for Groq (audio or documents)"
     if reason:
         pytest.skip(reason)
-    _, error = run_example(rel, example_env)
+    _, error = run_example(rel, example_env, *stand_in)
     expected = _lookup(EXPECTED_ERRORS, rel)
     if expected is not None:
         assert error is not None, f"{rel} should fail with {expected[0]}"
