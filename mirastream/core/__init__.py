@@ -16,28 +16,31 @@ What still differs from Mirascope is listed in the "Coming from Mirascope v1" gu
 
 from __future__ import annotations
 
-from mirastream._base_prompt import BasePrompt
-from mirastream._base_toolkit import BaseToolKit, toolkit_tool
-from mirastream._context import metadata
 from mirastream._costs import CostMetadata
-from mirastream._messages import (
+from mirastream._results import GroqCallResponse as BaseCallResponse
+from mirastream._stream import GroqStream as BaseStream
+from mirastream.core import base, groq
+from mirastream.core.base import (
     AudioPart,
     AudioURLPart,
+    BaseDynamicConfig,
     BaseMessageParam,
+    BasePrompt,
+    BaseTool,
+    BaseToolKit,
     CacheControlPart,
     DocumentPart,
     DocumentURLPart,
+    FromCallArgs,
     ImagePart,
     ImageURLPart,
+    Messages,
+    ResponseModelConfigDict,
     TextPart,
+    metadata,
+    prompt_template,
+    toolkit_tool,
 )
-from mirastream._prompts import DynamicConfig as BaseDynamicConfig
-from mirastream._prompts import Messages, prompt_template
-from mirastream._response_models import FromCallArgs, ResponseModelConfigDict
-from mirastream._results import GroqCallResponse as BaseCallResponse
-from mirastream._stream import GroqStream as BaseStream
-from mirastream._tools import GroqTool as BaseTool
-from mirastream.core import base, groq
 
 __all__ = [
     "AudioPart",
