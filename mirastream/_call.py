@@ -272,10 +272,8 @@ class _Call:
         return AsyncStructuredStream(stream, self.shape.model, self.json_mode, unwrap=unwrap)
 
     def decorate(self, decorated: Callable[..., Any]) -> Callable[..., Any]:
-        # Under @prompt_template, the function it wraps; metadata set outside it counts.
+        # Under @prompt_template, the function it wraps (which @metadata marks too).
         fn = prompt_function(decorated)
-        if fn is not decorated and hasattr(decorated, METADATA_ATTRIBUTE):
-            setattr(fn, METADATA_ATTRIBUTE, getattr(decorated, METADATA_ATTRIBUTE))
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(decorated)

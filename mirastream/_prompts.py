@@ -27,11 +27,14 @@ import functools
 import inspect
 import re
 import string
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 
-from mirastream._messages import BaseMessageParam, message_object, wire_message
 from mirastream._template_parts import has_part_fields, render_parts
+
+if TYPE_CHECKING:
+    from mirastream._messages import BaseMessageParam
 
 __all__ = [
     "DYNAMIC_CONFIG_KEYS",
@@ -79,7 +82,7 @@ class Messages:
     ``ImageURLPart`` objects, wire dicts, or image bytes.
     """
 
-    Type = str | Sequence[Any] | BaseMessageParam | Mapping[str, Any]
+    Type = Union[str, Sequence[Any], Mapping[str, Any], "BaseMessageParam"]
     """What a prompt function may return as its messages (Mirascope's ``Messages.Type``)."""
 
     @staticmethod
@@ -154,6 +157,8 @@ def prompt_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _messages_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     def as_objects(result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         messages, _ = build_messages(fn, result, args, kwargs)
+        from mirastream._messages import message_object
+
         return [message_object(m) for m in messages]
 
     if inspect.iscoroutinefunction(fn):
@@ -224,8 +229,13 @@ def _render(parts: list[tuple[str, str]], values: Mapping[str, Any]) -> list[dic
 def _message(message: Any) -> dict[str, Any]:
     # A dict or BaseMessageParam, a response (its ``message_param``), or a message
     # object (wire view or pydantic model): history never carries ``None``-valued keys.
-    if isinstance(message, (Mapping, BaseMessageParam)):
-        return wire_message(message)
+    if isinstance(message, Mapping):
+        content = message.get("content")
+        if content is None or isinstance(content, str):
+            return dict(message)
+        return _wire(message)
+    if _is_message_object(message):
+        return _wire(message)
     param = getattr(message, "message_param", None)
     if isinstance(param, dict):
         return dict(param)
@@ -262,9 +272,9 @@ def build_messages(
         return [{"role": "user", "content": result}], {}
     if isinstance(result, list):
         if result and all(_is_part(item) for item in result):  # Messages.Type shorthand
-            return [{"role": "user", "content": wire_message({"content": result})["content"]}], {}
+            return [{"role": "user", "content": _wire({"content": result})["content"]}], {}
         return [_message(m) for m in result], {}
-    if isinstance(result, BaseMessageParam) or (isinstance(result, Mapping) and "role" in result):
+    if _is_message_object(result) or (isinstance(result, Mapping) and "role" in result):
         return [_message(result)], {}  # one message
     if result is not None and not isinstance(result, Mapping):
         raise PromptError(
@@ -306,4 +316,18 @@ def _is_part(item: Any) -> bool:
         return True
     if isinstance(item, Mapping):
         return "role" not in item and "type" in item
-    return not isinstance(item, BaseMessageParam) and getattr(item, "type", None) is not None
+    return not _is_message_object(item) and getattr(item, "type", None) is not None
+
+
+# BaseMessageParam and the content parts are pydantic models: their module is imported
+# only when content parts need converting, so a plain prompt costs no model building at
+# import. Until it is imported, no BaseMessageParam can exist.
+def _is_message_object(value: Any) -> bool:
+    module = sys.modules.get("mirastream._messages")
+    return module is not None and isinstance(value, module.BaseMessageParam)
+
+
+def _wire(message: Any) -> dict[str, Any]:
+    from mirastream._messages import wire_message
+
+    return wire_message(message)

@@ -15,8 +15,6 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from mirastream._messages import TextPart, image_part, wire_content
-
 __all__ = ["has_part_fields", "render_parts"]
 
 _PART_SPECS = frozenset({"image", "images", "text", "texts"})
@@ -38,6 +36,8 @@ def render_parts(
         KeyError: A field names no argument or computed field.
         PromptError: An audio or document field, or a value that is not an image.
     """
+    from mirastream._messages import TextPart, image_part, wire_content
+
     parts: list[Any] = []
     pending: list[str] = []
 
