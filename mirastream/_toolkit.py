@@ -102,9 +102,7 @@ class Toolkit:
     @property
     def schemas(self) -> list[dict[str, Any]]:
         """The request's ``tools`` list, in the order given (fresh dicts on each access)."""
-        return [
-            copy.deepcopy(e) if isinstance(e, dict) else e.tool_schema() for e in self._entries
-        ]
+        return [copy.deepcopy(e) if isinstance(e, dict) else e.tool_schema() for e in self._entries]
 
     def leaves_raw(self, tool_call: ChatCompletionMessageToolCall) -> bool:
         """Whether a call names a tool given as a dict: it stays a raw call, never a tool."""

@@ -102,6 +102,9 @@ class CompletionUsage(WireObject):
     total_time: ScalarField[float | None] = ScalarField("total_time")
     prompt_tokens_details = ObjectField("prompt_tokens_details", PromptTokensDetails)
     completion_tokens_details = ObjectField("completion_tokens_details", CompletionTokensDetails)
+    # Only in a non-streamed completion's x_groq.usage (the SDK's XGroqUsage there).
+    dram_cached_tokens: ScalarField[int | None] = ScalarField("dram_cached_tokens")
+    sram_cached_tokens: ScalarField[int | None] = ScalarField("sram_cached_tokens")
 
     @property
     def cached_tokens(self) -> int | None:
