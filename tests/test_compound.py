@@ -243,18 +243,16 @@ async def _high_level(
     if flavor.is_async:
         assert isinstance(client, AsyncGroq)
 
-        @call(MODEL, stream=stream, tools=tools, client=client, **kw)
         async def ask_async() -> str:
             return "Weather in Tokyo?"
 
-        return await ask_async()
+        return await call(MODEL, stream=stream, tools=tools, client=client, **kw)(ask_async)()
     assert isinstance(client, Groq)
 
-    @call(MODEL, stream=stream, tools=tools, client=client, **kw)
     def ask() -> str:
         return "Weather in Tokyo?"
 
-    return ask()
+    return call(MODEL, stream=stream, tools=tools, client=client, **kw)(ask)()
 
 
 async def _pairs(stream: GroqStream | AsyncGroqStream) -> list[Any]:
