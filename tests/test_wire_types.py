@@ -451,8 +451,9 @@ SDK_MODULES = {
     "groq.types.completion_usage": {},
 }
 # Names one flat module cannot hold twice: the chunk's Choice/ChoiceLogprobs/XGroq... are
-# mirastream's; the completion's XGroq reads as the chunk's; MCP tool lists stay untyped.
-NOT_MIRRORED = {"McpListTool", "McpListToolTool", "XGroqUsage"}
+# mirastream's; the completion's x_groq.usage (the SDK's XGroqUsage) is a CompletionUsage,
+# which also declares its dram/sram_cached_tokens.
+NOT_MIRRORED = {"XGroqUsage"}
 
 
 def _sdk_namespace() -> dict[str, Any]:
@@ -594,7 +595,14 @@ def _build_completion(t: dict[str, Any]) -> Any:
         ],
         function_call=t["FunctionCall"](name="f", arguments="{}"),
     )
+    mcp = t["McpListTool"](
+        id="mcp_1",
+        server_label="docs",
+        type="mcp_list_tools",
+        tools=[t["McpListToolTool"](name="search", input_schema={"type": "object"})],
+    )
     return t["ChatCompletion"](
+        mcp_list_tools=[mcp],
         id="chatcmpl-2",
         object="chat.completion",
         created=1,

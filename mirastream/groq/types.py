@@ -47,6 +47,8 @@ __all__ = [
     "ExecutedToolSearchResultsResult",
     "Function",
     "FunctionCall",
+    "McpListTool",
+    "McpListToolTool",
     "PromptTokensDetails",
     "TopLogprob",
     "UsageBreakdown",
@@ -478,6 +480,26 @@ class ChatCompletionChoice(WireObject):
     logprobs = ObjectField("logprobs", ChoiceLogprobs)
 
 
+class McpListToolTool(WireObject):
+    """One tool an MCP server offers."""
+
+    __slots__ = ()
+    name: ScalarField[str | None] = ScalarField("name")
+    description: ScalarField[str | None] = ScalarField("description")
+    input_schema: ScalarField[dict[str, Any] | None] = ScalarField("input_schema")
+    annotations: ScalarField[Any] = ScalarField("annotations")
+
+
+class McpListTool(WireObject):
+    """The tools discovered on one connected MCP server."""
+
+    __slots__ = ()
+    id: ScalarField[str | None] = ScalarField("id")
+    server_label: ScalarField[str | None] = ScalarField("server_label")
+    type: ScalarField[str | None] = ScalarField("type")
+    tools = ListField("tools", McpListToolTool)
+
+
 class ChatCompletion(WireObject):
     """A non-streamed completion (``object: "chat.completion"``)."""
 
@@ -492,4 +514,4 @@ class ChatCompletion(WireObject):
     usage = ObjectField("usage", CompletionUsage)
     usage_breakdown = ObjectField("usage_breakdown", UsageBreakdown)
     x_groq = ObjectField("x_groq", XGroq)
-    mcp_list_tools: ScalarField[list[dict[str, Any]] | None] = ScalarField("mcp_list_tools")
+    mcp_list_tools = ListField("mcp_list_tools", McpListTool)
