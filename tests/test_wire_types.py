@@ -680,3 +680,14 @@ def test_executed_tool_results_are_typed_like_the_sdk() -> None:
     logprobs = chunk.choices[0].logprobs
     assert logprobs is not None and logprobs.content is not None
     assert logprobs.content[0].top_logprobs[0].token == "Sun"
+
+
+def test_model_construct_like_the_sdk() -> None:
+    from groq.types.chat.chat_completion_chunk import ChoiceDelta as SDKChoiceDelta
+
+    for name in ("model_construct", "construct"):
+        ours = getattr(ChoiceDelta, name)(content="x", tool_calls=[ChoiceDeltaToolCall(index=0)])
+        theirs = getattr(SDKChoiceDelta, name)(content="x", tool_calls=[{"index": 0}])
+        assert ours.to_dict() == theirs.model_dump(exclude_unset=True)
+        assert ours == ChoiceDelta({"content": "x", "tool_calls": [{"index": 0}]})
+        assert ours.content == "x"

@@ -57,6 +57,16 @@ class WireObject:
         """Alias of :meth:`model_validate`."""
         return cls(data)
 
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """Build from keyword fields, as pydantic's ``model_construct`` (never validates)."""
+        return cls(**values)
+
+    @classmethod
+    def construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """Alias of :meth:`model_construct` (pydantic v1's name, used by the groq SDK)."""
+        return cls(**values)
+
     def __getattr__(self, name: str) -> Any:
         # Only reached for names the class does not declare: unknown wire fields.
         if name.startswith("__"):
