@@ -186,10 +186,11 @@ class StreamFold:
                     if self.channel is None:
                         self.channel = delta._data.get("channel")
                 d = delta._data
-                if "tool_calls" in d:
-                    completed = self._add_tool_calls(d["tool_calls"] or ())
-                if "executed_tools" in d or "annotations" in d:
-                    self._add_compound(d)
+                if content is None or len(d) > 1:  # a plain text delta has nothing else
+                    if "tool_calls" in d:
+                        completed = self._add_tool_calls(d["tool_calls"] or ())
+                    if "executed_tools" in d or "annotations" in d:
+                        self._add_compound(d)
                 logprobs = choice._data.get("logprobs")
                 if logprobs:
                     self._add_logprobs(logprobs)
