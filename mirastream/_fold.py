@@ -238,9 +238,10 @@ class StreamFold:
                 call = None  # a new call at a taken index (servers that number all calls 0)
             if call is None:
                 # A new call starts: calls before it can receive nothing more.
-                earlier = [c for c in self._open() if c.index < index]
-                self._close(earlier)
-                completed += earlier
+                if self.open_calls:  # else skip the scan (Groq's whole calls are all done)
+                    earlier = [c for c in self._open() if c.index < index]
+                    self._close(earlier)
+                    completed += earlier
                 call = calls_at[index] = ToolCallAssembly(index)
                 self._tool_calls.append(call)
                 self.open_calls += 1

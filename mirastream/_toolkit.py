@@ -106,7 +106,8 @@ class Toolkit:
 
     def leaves_raw(self, tool_call: ChatCompletionMessageToolCall) -> bool:
         """Whether a call names a tool given as a dict: it stays a raw call, never a tool."""
-        return (tool_call.function.name or "") in self._raw_names
+        # Checked per completed call: nothing to look up unless dicts were given.
+        return bool(self._raw_names) and (tool_call.function.name or "") in self._raw_names
 
     def tool_for(self, tool_call: ChatCompletionMessageToolCall) -> GroqTool:
         """Turn a complete tool call from the model into a validated tool instance.
