@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Protocol, Ty
 
 from pydantic import BaseModel
 
+from mirastream._attempts import Recovery
 from mirastream._prompts import DynamicConfig, build_messages
 from mirastream._results import GroqCallResponse
 from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
@@ -26,6 +27,7 @@ from mirastream.groq import AsyncGroq, Groq
 
 if TYPE_CHECKING:
     from mirastream._structured import AsyncStructuredStream, StructuredStream
+    from mirastream._structured_modes import StructuredMode
 
 __all__ = ["groq_call"]
 
@@ -33,6 +35,7 @@ P = ParamSpec("P")
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
+ResponseT = TypeVar("ResponseT", bound=GroqCallResponse)
 
 _default_client: Groq | None = None
 _default_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGroq] = (
@@ -60,7 +63,7 @@ def default_async_client() -> AsyncGroq:
 class _Request:
     """One call's resolved request: what to send, with which client and tools."""
 
-    __slots__ = ("client", "messages", "params", "toolkit")
+    __slots__ = ("client", "messages", "mode", "params", "toolkit")
 
     def __init__(
         self,
@@ -68,11 +71,17 @@ class _Request:
         params: dict[str, Any],
         toolkit: Toolkit | None,
         client: Any,
+        mode: StructuredMode = "tool",
     ) -> None:
         self.messages = messages
         self.params = params
         self.toolkit = toolkit
         self.client = client
+        self.mode = mode  # how a response_model is asked for
+
+    def with_messages(self, messages: list[dict[str, Any]]) -> _Request:
+        """The same request with other messages (a re-ask)."""
+        return _Request(messages, self.params, self.toolkit, self.client, self.mode)
 
 
 class _Call:
@@ -89,6 +98,8 @@ class _Call:
         output_parser: Callable[[Any], Any] | None,
         client: Groq | AsyncGroq | None,
         call_params: dict[str, Any] | None,
+        structured: StructuredMode | None = None,
+        recovery: Recovery | None = None,
     ) -> None:
         self.model = model
         self.stream = stream
@@ -98,6 +109,8 @@ class _Call:
         self.output_parser = output_parser
         self.client = client
         self.call_params = dict(call_params or {})
+        self.structured = structured
+        self.recovery = recovery or Recovery()
         # Tools fixed at decoration time are converted once; dynamic ones per call.
         self._toolkit = Toolkit(self.tools) if self.tools else None
 
@@ -111,13 +124,16 @@ class _Call:
             params["tools"] = toolkit.schemas
         if self.json_mode:
             params.setdefault("response_format", {"type": "json_object"})
+        mode: StructuredMode = "tool"
         if self.response_model is not None:
             from mirastream._structured import prepare_structured
+            from mirastream._structured_modes import resolve_mode
 
-            messages, params = prepare_structured(
-                self.response_model, self.json_mode, messages, params
+            mode = resolve_mode(
+                self.structured, self.response_model, self.json_mode, self.stream, toolkit
             )
-        return _Request(messages, params, toolkit, config.get("client") or self.client)
+            messages, params = prepare_structured(self.response_model, mode, messages, params)
+        return _Request(messages, params, toolkit, config.get("client") or self.client, mode)
 
     def _toolkit_for(self, config: DynamicConfig) -> Toolkit | None:
         dynamic = config.get("tools")
@@ -133,11 +149,15 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
+        if self.recovery.active:
+            from mirastream import _recovering_stream
+
+            return _recovering_stream.run(self, request, client, start)
         if self.stream:
             raw = client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
             )
-            return self._wrap(GroqStream(raw, **self._stream_state(request, start)))
+            return self._wrap(GroqStream(raw, **self._stream_state(request, start)), request)
         completion = client.chat.completions.create(
             messages=messages, model=self.model, **request.params
         )
@@ -151,20 +171,26 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
+        if self.recovery.active:
+            from mirastream import _recovering_stream
+
+            return await _recovering_stream.arun(self, request, client, start)
         if self.stream:
             raw = await client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
             )
-            return self._wrap(AsyncGroqStream(raw, **self._stream_state(request, start)))
+            return self._wrap(AsyncGroqStream(raw, **self._stream_state(request, start)), request)
         completion = await client.chat.completions.create(
             messages=messages, model=self.model, **request.params
         )
         return self._finish(request, completion, start)
 
-    def _stream_state(self, request: _Request, start: float) -> dict[str, Any]:
+    def _stream_state(
+        self, request: _Request, start: float, model: str | None = None
+    ) -> dict[str, Any]:
         return {
             "messages": request.messages,
-            "model": self.model,
+            "model": model or self.model,
             # A structured stream yields models, not tools: its calls (the forced one
             # included) stay raw in ``tool_calls``.
             "toolkit": None if self.response_model is not None else request.toolkit,
@@ -173,32 +199,45 @@ class _Call:
         }
 
     def _finish(self, request: _Request, completion: Any, start: float) -> Any:
-        response = GroqCallResponse(
+        return self._result(self._response(request, completion, start, self.model), request)
+
+    def _response(
+        self,
+        request: _Request,
+        completion: Any,
+        start: float,
+        model: str,
+        cls: type[ResponseT] = GroqCallResponse,  # type: ignore[assignment]
+    ) -> ResponseT:
+        return cls(
             completion,
             messages=request.messages,
             toolkit=request.toolkit,
             start_time=start,
             end_time=_now_ms(),
-            model=self.model,
+            model=model,
             call_params=request.params,
         )
+
+    def _result(self, response: GroqCallResponse, request: _Request) -> Any:
+        """What a non-stream call returns for ``response``."""
         if self.response_model is not None:
             from mirastream._structured import parse_structured
 
-            return parse_structured(self.response_model, response, self.json_mode)
+            return parse_structured(self.response_model, response, request.mode != "tool")
         if self.output_parser is not None:
             return self.output_parser(response)
         return response
 
-    def _wrap(self, stream: GroqStream | AsyncGroqStream) -> Any:
+    def _wrap(self, stream: GroqStream | AsyncGroqStream, request: _Request) -> Any:
         """The stream to return: as it is, or yielding partial models."""
         if self.response_model is None:
             return stream
         from mirastream._structured import AsyncStructuredStream, StructuredStream
 
         if isinstance(stream, GroqStream):
-            return StructuredStream(stream, self.response_model, self.json_mode)
-        return AsyncStructuredStream(stream, self.response_model, self.json_mode)
+            return StructuredStream(stream, self.response_model, request.mode != "tool")
+        return AsyncStructuredStream(stream, self.response_model, request.mode != "tool")
 
     def decorate(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.iscoroutinefunction(fn):
@@ -268,6 +307,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _StructuredStreamDecorator[T]: ...
 @overload
 def groq_call(
@@ -280,6 +322,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _StreamDecorator: ...
 @overload
 def groq_call(
@@ -292,6 +337,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _ValueDecorator[T]: ...
 @overload
 def groq_call(
@@ -304,6 +352,9 @@ def groq_call(
     output_parser: Callable[[GroqCallResponse], R],
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _ValueDecorator[R]: ...
 @overload
 def groq_call(
@@ -316,6 +367,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _ResponseDecorator: ...
 def groq_call(
     model: str,
@@ -327,6 +381,9 @@ def groq_call(
     output_parser: Callable[[GroqCallResponse], Any] | None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> Any:
     """Turn a prompt function into a call to a Groq model.
 
@@ -343,6 +400,16 @@ def groq_call(
         client: A ``mirastream.groq.Groq`` / ``AsyncGroq``; default: one from the environment.
         call_params: Request parameters (``temperature``, ``tool_choice``,
             ``parallel_tool_calls``, ``reasoning_format`` ...).
+        structured: How a ``response_model`` is asked for: ``"tool"`` (a forced tool
+            call), ``"json"`` (JSON object mode), ``"strict"`` (Groq's strict JSON schema,
+            constrained decoding) or ``"text"`` (the schema in the prompt, the JSON in the
+            content: token by token on every model). Default: ``"strict"`` with
+            ``json_mode=True`` and a model whose ``model_config`` sets ``strict=True``,
+            ``"json"`` with ``json_mode=True``, ``"text"`` for streams, else ``"tool"``.
+        reask: Ask again, at most this many times, after a failed answer
+            (``tool_use_failed``, a tool call or ``response_model`` that fails
+            validation), with the answer and its error added to the messages.
+        fallback: Models to try next, in order, on 429, 498, 503 or a connection failure.
 
     Returns:
         A decorator for a prompt function returning a ``str``, a list of messages, or
@@ -359,5 +426,7 @@ def groq_call(
         output_parser=output_parser,
         client=client,
         call_params=call_params,
+        structured=structured,
+        recovery=Recovery(reask, tuple(fallback or ())),
     )
     return call.decorate

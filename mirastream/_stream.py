@@ -55,6 +55,9 @@ def _now_ms() -> float:
 class _StreamState(UsageTokens):
     """What a high-level stream knows; everything except pulling raw chunks."""
 
+    # What construct_call_response() builds (a recovering stream's adds its attempts).
+    _response_class: type[GroqCallResponse] = GroqCallResponse
+
     def __init__(
         self,
         *,
@@ -252,7 +255,7 @@ class _StreamState(UsageTokens):
                 "construct_call_response() needs the whole stream: iterate it to the end "
                 "first" + (" (it was closed early)." if self._closed_early else ".")
             )
-        return GroqCallResponse(
+        return self._response_class(
             self._fold.completion(),
             messages=self.messages,
             toolkit=self._toolkit,

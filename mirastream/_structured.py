@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from mirastream._partial import PartialStream
+from mirastream._strict_schema import strict_response_format
 from mirastream._tool_schema import parameters_schema
 from mirastream._tools import tool_from
+from mirastream.errors import StructuredOutputError
 from mirastream.groq.types import ChatCompletionChunk
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from mirastream._costs import CostMetadata
     from mirastream._results import GroqCallResponse
     from mirastream._stream import AsyncGroqStream, GroqStream, _StreamState
+    from mirastream._structured_modes import StructuredMode
     from mirastream.groq.types import CompletionUsage
 
 __all__ = [
@@ -48,17 +51,30 @@ _JSON_INSTRUCTION = (
 
 def prepare_structured(
     model: type[BaseModel],
-    json_mode: bool,
+    json_mode: bool | StructuredMode,
     messages: list[dict[str, Any]],
     params: dict[str, Any],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Adjust a request so the model answers with ``model``'s JSON.
 
+    Args:
+        model: The response model.
+        json_mode: The mode (:mod:`mirastream._structured_modes`); ``True`` is
+            ``"json"``, ``False`` is ``"tool"``.
+        messages: The messages to send.
+        params: The request parameters.
+
     Returns:
         New ``(messages, params)``; the inputs are not modified.
     """
     params = dict(params)
-    if json_mode:  # response_format is set by the caller, as for any json_mode call
+    mode = ("json" if json_mode else "tool") if isinstance(json_mode, bool) else json_mode
+    if mode == "strict":  # the schema travels in response_format; decoding follows it
+        params["response_format"] = strict_response_format(model)
+        return messages, params
+    if mode == "text":
+        params.pop("response_format", None)
+    if mode != "tool":  # json: response_format is set by the caller, as for any json_mode call
         # The same cleaned schema the forced tool would carry, so both modes ask alike.
         schema = json.dumps(parameters_schema(model), separators=(",", ":"))
         return [*messages, {"role": "system", "content": _JSON_INSTRUCTION + schema}], params
@@ -226,8 +242,24 @@ class _StructuredState(Generic[T]):
         return self._partial.feed(fragment) if fragment else None
 
     def _finish(self) -> T:
-        self._final = self._partial.finish()
+        if self._final is None:  # validated already when a recovering stream checked it
+            self._final = self._partial.finish()
         return self._final
+
+    # Hooks of a recovering stream (reask=): check an attempt's answer, start afresh.
+
+    def _end_error(self) -> StructuredOutputError | None:
+        try:
+            self._final = self._partial.finish()
+        except StructuredOutputError as exc:
+            return exc
+        return None
+
+    def _restart(self) -> None:
+        # New objects: the partials of the failed attempt stay as the consumer holds them.
+        self._fragments = _Fragments(self.response_model, self.json_mode)
+        self._partial = PartialStream(self.response_model)
+        self._final = None
 
 
 class StructuredStream(_StructuredState[T]):

@@ -133,8 +133,21 @@ def docs_model(request: RecordedRequest) -> Reply | Script:
         tool = next(t for t in tools if t["function"]["name"] == name)
         call = ToolCall(name, _arguments(tool))
         return Script(tool_calls=[call], fragment_arguments=5, model=model)
-    if isinstance(body.get("response_format"), dict):
-        prompt = next(m["content"] for m in messages[::-1] if "JSON schema" in m["content"])
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = response_format["json_schema"]["schema"]
+        text = json.dumps(example_value(schema, schema.get("$defs", {})))
+        return Script(text=text, model=model)
+    # JSON mode, or text mode (the schema only in the prompt): the JSON as content.
+    prompt = next(
+        (
+            m["content"]
+            for m in messages[::-1]
+            if isinstance(m.get("content"), str) and "JSON schema" in m["content"]
+        ),
+        None,
+    )
+    if prompt is not None:
         schema = json.loads(prompt[prompt.index("{") :])
         text = json.dumps(example_value(schema, schema.get("$defs", {})))
         return Script(text=text, model=model)
