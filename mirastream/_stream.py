@@ -39,6 +39,8 @@ from mirastream.groq.types import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from mirastream._attempts import Attempt
+
     from mirastream._toolkit import Toolkit
     from mirastream._tools import GroqTool
 
@@ -243,6 +245,16 @@ class _StreamState(UsageTokens):
     def error(self) -> BaseException | None:
         """The error that ended the stream, if one did."""
         return self._error
+
+    @property
+    def attempt(self) -> int:
+        """The current attempt's number: 0, or more after a re-ask (``reask=``)."""
+        return 0
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """With ``reask=`` / ``fallback=``: every attempt so far, the current one last."""
+        return []
 
     def construct_call_response(self) -> GroqCallResponse:
         """Fold the consumed stream into a :class:`GroqCallResponse`.

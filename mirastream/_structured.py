@@ -29,6 +29,7 @@ from mirastream.groq.types import ChatCompletionChunk
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from mirastream._attempts import Attempt
     from mirastream._costs import CostMetadata
     from mirastream._results import GroqCallResponse
     from mirastream._stream import AsyncGroqStream, GroqStream, _StreamState
@@ -232,6 +233,16 @@ class _StructuredState(Generic[T]):
     def end_time(self) -> float | None:
         """When the stream ended (ms since the epoch)."""
         return self.stream.end_time
+
+    @property
+    def attempt(self) -> int:
+        """The current attempt's number (0 for the first; see ``reask=``)."""
+        return self.stream.attempt
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """Every attempt so far with ``reask=`` / ``fallback=`` (else ``[]``)."""
+        return self.stream.attempts
 
     def construct_call_response(self) -> GroqCallResponse:
         """The consumed stream as a :class:`GroqCallResponse`."""
