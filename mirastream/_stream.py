@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from mirastream._attempts import Attempt
-
     from mirastream._toolkit import Toolkit
     from mirastream._tools import GroqTool
 

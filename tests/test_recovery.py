@@ -19,7 +19,6 @@ from mirastream import (
     APIStreamError,
     AsyncGroqStream,
     BadRequestError,
-    GroqCallResponse,
     GroqStream,
     GroqTool,
     RateLimitError,
