@@ -14,15 +14,14 @@ ends an attempt and what happens next is decided in one place, :class:`CallAttem
 
 Every attempt is kept as an :class:`Attempt`; the call's response
 (:class:`RecoveredCallResponse`) adds usage and cost up over all of them. The sync and
-async shells (:func:`run_call`, :func:`arun_call`, and the streams in
-:mod:`mirastream._recovering_stream`) only do the sending.
+async shells (:mod:`mirastream._recovering`) only do the sending.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from mirastream._costs import CostMetadata
 from mirastream._results import GroqCallResponse, cost_metadata
@@ -36,9 +35,6 @@ from mirastream.errors import (
     ToolCallError,
 )
 from mirastream.groq.types import CompletionUsage, reported_usage
-
-if TYPE_CHECKING:
-    from mirastream._call import _Call, _Request
 
 __all__ = [
     "Attempt",
@@ -356,71 +352,6 @@ async def asend(
             return await create(attempts.model, messages), messages
         except APIError as exc:
             following = attempts.after_request_error(exc, messages)
-            if following is None:
-                raise
-            messages = following
-
-
-# -- non-stream calls -------------------------------------------------------------------
-
-
-def _answer(
-    call: _Call, attempts: CallAttempts, request: _Request, response: RecoveredCallResponse
-) -> Any:
-    """The call's result from one answer; raises what makes the answer a failure."""
-    recovered(response, attempts.attempts)
-    if call.response_model is None and request.toolkit is not None and attempts.reasks_left:
-        response.tools  # noqa: B018 - validates the calls now, so a bad one is re-asked
-    return call._result(response, request)
-
-
-def run_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
-    """A non-stream call with recovery (sync)."""
-    attempts = CallAttempts(call.recovery, call.model)
-    messages = request.messages
-
-    def create(model: str, msgs: list[dict[str, Any]]) -> Any:
-        return client.chat.completions.create(messages=msgs, model=model, **request.params)
-
-    while True:
-        completion, messages = send(attempts, messages, create)
-        response = call._response(
-            request.with_messages(messages),
-            completion,
-            start,
-            attempts.model,
-            RecoveredCallResponse,
-        )
-        try:
-            return _answer(call, attempts, request, response)
-        except (ToolCallError, StructuredOutputError) as exc:
-            following = attempts.after_bad_answer(exc, response)
-            if following is None:
-                raise
-            messages = following
-
-
-async def arun_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
-    """A non-stream call with recovery (async)."""
-    attempts = CallAttempts(call.recovery, call.model)
-    messages = request.messages
-
-    async def create(model: str, msgs: list[dict[str, Any]]) -> Any:
-        return await client.chat.completions.create(messages=msgs, model=model, **request.params)
-
-    while True:
-        completion, messages = await asend(attempts, messages, create)
-        response = call._response(
-            request.with_messages(messages),
-            completion,
-            start,
-            attempts.model,
-            RecoveredCallResponse,
-        )
-        try:
-            return _answer(call, attempts, request, response)
-        except (ToolCallError, StructuredOutputError) as exc:
-            following = attempts.after_bad_answer(exc, response)
             if following is None:
                 raise
             messages = following

@@ -150,9 +150,9 @@ class _Call:
         messages: Any = request.messages
         start = _now_ms()
         if self.recovery.active:
-            from mirastream import _recovering_stream
+            from mirastream import _recovering
 
-            return _recovering_stream.run(self, request, client, start)
+            return _recovering.run(self, request, client, start)
         if self.stream:
             raw = client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
@@ -172,9 +172,9 @@ class _Call:
         messages: Any = request.messages
         start = _now_ms()
         if self.recovery.active:
-            from mirastream import _recovering_stream
+            from mirastream import _recovering
 
-            return await _recovering_stream.arun(self, request, client, start)
+            return await _recovering.arun(self, request, client, start)
         if self.stream:
             raw = await client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params

@@ -27,7 +27,7 @@ from mirastream import (
     groq_call,
 )
 from mirastream._attempts import RecoveredCallResponse
-from mirastream._recovering_stream import AttemptStart
+from mirastream._recovering import AttemptStart
 from mirastream.groq import AsyncGroq, Groq
 from mirastream.testing import ErrorReply, Faults, GroqServer, ToolCall, Usage, script
 

@@ -1,5 +1,8 @@
 """Calls with ``reask=`` / ``fallback=``: the sync and async shells over :mod:`._attempts`.
 
+A plain call loops: send (falling back as needed), build the response, turn it into the
+call's result; a failed answer is re-asked (:func:`run_call`, :func:`arun_call`).
+
 A recovering stream is a :class:`~mirastream.GroqStream` (or ``AsyncGroqStream``) that,
 when an attempt fails in a way :class:`~mirastream._attempts.CallAttempts` can recover
 from, sends the next request itself and goes on. The consumer sees the boundary: the
@@ -24,18 +27,17 @@ from mirastream._attempts import (
     CallAttempts,
     RecoveredCallResponse,
     answered,
-    arun_call,
     asend,
     reaskable,
     recovered,
-    run_call,
     send,
+    total_cost_metadata,
     total_usage,
 )
 from mirastream._costs import CostMetadata
 from mirastream._results import GroqCallResponseChunk
 from mirastream._stream import AsyncGroqStream, GroqStream, Pair, _StreamState
-from mirastream.errors import APIStreamError, ToolCallError
+from mirastream.errors import APIStreamError, StructuredOutputError, ToolCallError
 from mirastream.groq.types import ChatCompletionChunk, CompletionUsage
 
 if TYPE_CHECKING:
@@ -113,8 +115,6 @@ class _RecoveringState(_StreamState):
     @property
     def cost_metadata(self) -> CostMetadata:
         """Cost over all attempts, each priced for its own model."""
-        from mirastream._attempts import total_cost_metadata
-
         parts = [*answered(self._plan.attempts), (self.model, self._fold.usage)]
         return total_cost_metadata(parts, self.model)
 
@@ -233,6 +233,71 @@ class AsyncRecoveringStream(_RecoveringState, AsyncGroqStream):
             self._stream = raw
             self._chunks = raw.__aiter__()
             return (self._restart(messages, error), None)
+
+
+# -- plain calls -------------------------------------------------------------------------
+
+
+def _answer(
+    call: _Call, attempts: CallAttempts, request: _Request, response: RecoveredCallResponse
+) -> Any:
+    """The call's result from one answer; raises what makes the answer a failure."""
+    recovered(response, attempts.attempts)
+    if call.response_model is None and request.toolkit is not None and attempts.reasks_left:
+        response.tools  # noqa: B018 - validates the calls now, so a bad one is re-asked
+    return call._result(response, request)
+
+
+def run_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
+    """A non-stream call with recovery (sync)."""
+    attempts = CallAttempts(call.recovery, call.model)
+    messages = request.messages
+
+    def create(model: str, msgs: list[dict[str, Any]]) -> Any:
+        return client.chat.completions.create(messages=msgs, model=model, **request.params)
+
+    while True:
+        completion, messages = send(attempts, messages, create)
+        response = call._response(
+            request.with_messages(messages),
+            completion,
+            start,
+            attempts.model,
+            RecoveredCallResponse,
+        )
+        try:
+            return _answer(call, attempts, request, response)
+        except (ToolCallError, StructuredOutputError) as exc:
+            following = attempts.after_bad_answer(exc, response)
+            if following is None:
+                raise
+            messages = following
+
+
+async def arun_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
+    """A non-stream call with recovery (async)."""
+    attempts = CallAttempts(call.recovery, call.model)
+    messages = request.messages
+
+    async def create(model: str, msgs: list[dict[str, Any]]) -> Any:
+        return await client.chat.completions.create(messages=msgs, model=model, **request.params)
+
+    while True:
+        completion, messages = await asend(attempts, messages, create)
+        response = call._response(
+            request.with_messages(messages),
+            completion,
+            start,
+            attempts.model,
+            RecoveredCallResponse,
+        )
+        try:
+            return _answer(call, attempts, request, response)
+        except (ToolCallError, StructuredOutputError) as exc:
+            following = attempts.after_bad_answer(exc, response)
+            if following is None:
+                raise
+            messages = following
 
 
 def _wrap(call: _Call, stream: RecoveringStream | AsyncRecoveringStream, request: _Request) -> Any:
