@@ -44,10 +44,12 @@ from mirastream.errors import (
 )
 
 if TYPE_CHECKING:
+    from mirastream._attempts import Attempt, RecoveredCallResponse
     from mirastream._call import groq_call
     from mirastream._costs import CostMetadata
     from mirastream._prices import ModelPrice, prices, set_price
     from mirastream._prompts import DynamicConfig, Messages, prompt_template
+    from mirastream._recovering import AttemptStart
     from mirastream._results import GroqCallResponse, GroqCallResponseChunk
     from mirastream._stream import AsyncGroqStream, GroqStream
     from mirastream._structured import AsyncStructuredStream, StructuredStream
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Attempt": "mirastream._attempts",
+    "AttemptStart": "mirastream._recovering",
     "AsyncGroqStream": "mirastream._stream",
     "AsyncStructuredStream": "mirastream._structured",
     "CostMetadata": "mirastream._costs",
@@ -66,6 +70,7 @@ _LAZY = {
     "GroqTool": "mirastream._tools",
     "Messages": "mirastream._prompts",
     "ModelPrice": "mirastream._prices",
+    "RecoveredCallResponse": "mirastream._attempts",
     "StructuredStream": "mirastream._structured",
     "groq_call": "mirastream._call",
     "prices": "mirastream._prices",
@@ -95,6 +100,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncGroqStream",
     "AsyncStructuredStream",
+    "Attempt",
+    "AttemptStart",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -111,6 +118,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RecoveredCallResponse",
     "StreamConsumedError",
     "StreamDecodeError",
     "StreamError",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from mirastream._partial import PartialStream
+from mirastream._partial_items import ItemTracker
 from mirastream._strict_schema import strict_response_format
 from mirastream._tool_schema import parameters_schema
 from mirastream._tools import tool_from
@@ -158,6 +159,7 @@ class _StructuredState(Generic[T]):
         self._fragments = _Fragments(model, json_mode)
         self._partial = PartialStream(model)
         self._final: T | None = None
+        self._items: ItemTracker | None = None  # made on first use (items())
 
     @property
     def partial(self) -> T | None:
@@ -168,6 +170,34 @@ class _StructuredState(Generic[T]):
     def final(self) -> T | None:
         """The validated model, once the stream ended."""
         return self._final
+
+    @property
+    def completed_items(self) -> list[Any]:
+        """For a list-shaped model: the list's elements finished so far, validated.
+
+        Read it next to the partials (``for partial in stream: stream.completed_items``);
+        see :mod:`mirastream._partial_items` for when an element counts as finished.
+
+        Raises:
+            TypeError: The response model has no single list field.
+        """
+        tracker = self._tracker()
+        if self._final is not None and self.stream._ended:
+            tracker.finish(self._final)
+        else:
+            tracker.update(self._partial.latest)
+        return list(tracker.items)
+
+    def _tracker(self) -> ItemTracker:
+        if self._items is None:
+            self._items = ItemTracker(self.response_model)
+        return self._items
+
+    def _new_items(self, value: T) -> list[Any]:
+        tracker = self._tracker()
+        if value is self._final:
+            return tracker.finish(value)
+        return tracker.update(value)
 
     @property
     def raw(self) -> str:
@@ -271,6 +301,8 @@ class _StructuredState(Generic[T]):
         self._fragments = _Fragments(self.response_model, self.json_mode)
         self._partial = PartialStream(self.response_model)
         self._final = None
+        if self._items is not None:
+            self._items = ItemTracker(self.response_model)
 
 
 class StructuredStream(_StructuredState[T]):
@@ -293,6 +325,21 @@ class StructuredStream(_StructuredState[T]):
             if partial is not None:
                 yield partial
         yield self._finish()
+
+    def items(self) -> Iterator[Any]:
+        """For a list-shaped model: each element of its list once, as soon as it is complete.
+
+        Consumes the stream (``partial`` and ``completed_items`` stay readable meanwhile);
+        elements are validated instances of the list's element type. With ``reask=``, a
+        new attempt starts its list afresh (``attempt`` tells which one).
+
+        Raises:
+            TypeError: The response model has no single list field.
+            StructuredOutputError: The whole answer fails validation at the end.
+        """
+        self._tracker()
+        for value in self:
+            yield from self._new_items(value)
 
     def close(self) -> None:
         """Stop reading and release the connection."""
@@ -325,6 +372,13 @@ class AsyncStructuredStream(_StructuredState[T]):
             if partial is not None:
                 yield partial
         yield self._finish()
+
+    async def items(self) -> AsyncIterator[Any]:
+        """The async twin of :meth:`StructuredStream.items`."""
+        self._tracker()
+        async for value in self:
+            for item in self._new_items(value):
+                yield item
 
     async def close(self) -> None:
         """Stop reading and release the connection."""
