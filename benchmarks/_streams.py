@@ -55,11 +55,15 @@ def book_json(n_chapters: int) -> str:
     return json.dumps(book)
 
 
-def structured_stream(n_chunks: int, *, list_heavy: bool = True) -> tuple[list[bytes], str]:
-    """A forced-tool structured answer cut into about ``n_chunks`` argument fragments.
+def structured_stream(
+    n_chunks: int, *, list_heavy: bool = True, content: bool = False
+) -> tuple[list[bytes], str]:
+    """A structured answer cut into about ``n_chunks`` fragments.
 
     ``list_heavy``: a list of ~n/9 chapter objects (each partial copies the open list);
-    otherwise 10 chapters and a long title of the same total length.
+    otherwise 10 chapters and a long title of the same total length. ``content``: the
+    JSON as content deltas (JSON, strict and text modes) instead of a forced tool call's
+    argument fragments.
     """
     text = book_json(max(1, n_chunks // 9))
     if not list_heavy:
@@ -67,6 +71,9 @@ def structured_stream(n_chunks: int, *, list_heavy: bool = True) -> tuple[list[b
         book["title"] += " " + "x" * max(0, len(text) - len(json.dumps(book)) - 1)
         text = json.dumps(book)
     size = max(1, len(text) // n_chunks)
+    if content:
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        return _events(Script(text=pieces)), text
     spec = Script(tool_calls=[ToolCall("Book", text)], fragment_arguments=size)
     return _events(spec), text
 
@@ -139,3 +146,33 @@ _REQUEST: dict[str, Any] = {
     "messages": [{"role": "user", "content": "bench"}],
     "stream": True,
 }
+
+
+def structured_floor(http: httpx.Client) -> object:
+    """The parse-only floor of a structured stream: the floor's reading, plus the JSON.
+
+    Each event is decoded with ``jiter``; the JSON fragments (tool-call arguments or
+    content) go through the incremental parser with no shape, so nothing is built: the
+    least a reader must do to know the answer so far, without producing partials.
+    """
+    from mirastream._partial_json import PartialJSONParser
+
+    parser = PartialJSONParser()
+    with http.stream("POST", URL, json={}) as response:
+        buffer = b""
+        for raw in response.iter_raw():
+            buffer += raw
+            *events, buffer = buffer.split(b"\n\n")
+            for event in events:
+                data = event[6:]
+                if data == b"[DONE]":
+                    break
+                choices = from_json(data)["choices"]
+                if not choices:
+                    continue
+                delta = choices[0]["delta"]
+                calls = delta.get("tool_calls")
+                fragment = calls[0]["function"].get("arguments") if calls else delta.get("content")
+                if fragment:
+                    parser.feed(fragment)
+    return parser
