@@ -162,6 +162,9 @@ def total_usage(usages: Sequence[CompletionUsage | None]) -> CompletionUsage | N
                 for k, v in value.items():
                     if isinstance(v, (int, float)) and not isinstance(v, bool):
                         inner[k] = inner.get(k, 0) + v
+    for key, value in total.items():  # timings: keep Groq's nanosecond precision
+        if isinstance(value, float):
+            total[key] = round(value, 9)
     return CompletionUsage(total)
 
 
