@@ -135,6 +135,26 @@ class _RecoveringState(_StreamState):
         """The failed attempt is recorded; the messages to re-ask with, or ``None``."""
         return self._plan.after_bad_answer(exc, _StreamState.construct_call_response(self))
 
+    def _after(self, exc: Exception) -> tuple[Messages, BaseException] | None:
+        """What iteration does after ``exc``: re-raise it, go on (``None``), or re-ask.
+
+        Returns:
+            ``None`` to keep reading this attempt (a bad tool call was noted), or the
+            messages to re-ask with and the error that ended the attempt.
+        """
+        error: BaseException | None = exc
+        if isinstance(exc, (StopIteration, StopAsyncIteration)):
+            error = self._failure_at_end()
+        elif isinstance(exc, ToolCallError) and self._recoverable(exc):
+            self._tool_errors.append(exc)  # re-asked when the attempt ends
+            return None
+        elif not self._recoverable(exc):
+            error = None
+        following = self._following(error) if error is not None else None
+        if following is None or error is None:
+            raise exc
+        return following, error
+
     def _recoverable(self, exc: BaseException) -> bool:
         return reaskable(exc) and self._plan.reasks_left > 0
 
@@ -172,26 +192,13 @@ class RecoveringStream(_RecoveringState, GroqStream):
         while True:
             try:
                 return GroqStream.__next__(self)
-            except StopIteration:
-                error: BaseException | None = self._failure_at_end()
-                if error is None:
-                    raise
-            except ToolCallError as exc:
-                if not self._recoverable(exc):
-                    raise
-                self._tool_errors.append(exc)
-                continue
-            except APIStreamError as exc:
-                if not self._recoverable(exc):
-                    raise
-                error = exc
-            following = self._following(error)
-            if following is None:  # pragma: no cover - a re-ask was left when it failed
-                raise error
-            raw, messages = send(self._plan, following, self._create)
-            self._stream = raw
-            self._chunks = iter(raw)
-            return (self._restart(messages, error), None)
+            except (StopIteration, ToolCallError, APIStreamError) as exc:
+                following = self._after(exc)
+            if following is not None:
+                raw, messages = send(self._plan, following[0], self._create)
+                self._stream = raw
+                self._chunks = iter(raw)
+                return (self._restart(messages, following[1]), None)
 
 
 class AsyncRecoveringStream(_RecoveringState, AsyncGroqStream):
@@ -213,26 +220,13 @@ class AsyncRecoveringStream(_RecoveringState, AsyncGroqStream):
         while True:
             try:
                 return await AsyncGroqStream.__anext__(self)
-            except StopAsyncIteration:
-                error: BaseException | None = self._failure_at_end()
-                if error is None:
-                    raise
-            except ToolCallError as exc:
-                if not self._recoverable(exc):
-                    raise
-                self._tool_errors.append(exc)
-                continue
-            except APIStreamError as exc:
-                if not self._recoverable(exc):
-                    raise
-                error = exc
-            following = self._following(error)
-            if following is None:  # pragma: no cover - a re-ask was left when it failed
-                raise error
-            raw, messages = await asend(self._plan, following, self._create)
-            self._stream = raw
-            self._chunks = raw.__aiter__()
-            return (self._restart(messages, error), None)
+            except (StopAsyncIteration, ToolCallError, APIStreamError) as exc:
+                following = self._after(exc)
+            if following is not None:
+                raw, messages = await asend(self._plan, following[0], self._create)
+                self._stream = raw
+                self._chunks = raw.__aiter__()
+                return (self._restart(messages, following[1]), None)
 
 
 # -- plain calls -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import Flavor
 from pydantic import BaseModel
 
 from mirastream import groq_call
@@ -46,17 +47,6 @@ def pieces(text: str, size: int = 5) -> list[str]:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["sync", "async"])
-def flavor(request: pytest.FixtureRequest) -> str:
-    value: str = request.param
-    return value
-
-
-@pytest.fixture
 async def server() -> AsyncIterator[GroqServer]:
     with GroqServer() as running:
         yield running
@@ -64,8 +54,8 @@ async def server() -> AsyncIterator[GroqServer]:
         assert running.pending == 0
 
 
-async def stream_of(flavor: str, server: GroqServer, model: type[BaseModel]) -> Any:
-    if flavor == "async":
+async def stream_of(flavor: Flavor, server: GroqServer, model: type[BaseModel]) -> Any:
+    if flavor.is_async:
         client = AsyncGroq(api_key="t", base_url=server.base_url, http_client=httpx.AsyncClient())
 
         @groq_call(MODEL, stream=True, response_model=model, client=client)
@@ -82,12 +72,12 @@ async def stream_of(flavor: str, server: GroqServer, model: type[BaseModel]) -> 
     return shelve()
 
 
-async def test_items_arrive_once_as_they_complete(flavor: str, server: GroqServer) -> None:
+async def test_items_arrive_once_as_they_complete(flavor: Flavor, server: GroqServer) -> None:
     server.enqueue(script(pieces(SHELF_JSON)))
     stream = await stream_of(flavor, server, Shelf)
     # Record how much JSON had arrived when each item came out.
     seen: list[tuple[Book, str]] = []
-    if flavor == "async":
+    if flavor.is_async:
         async for item in stream.items():
             seen.append((item, stream.raw))
     else:
@@ -102,11 +92,11 @@ async def test_items_arrive_once_as_they_complete(flavor: str, server: GroqServe
     assert stream.completed_items == [Book(**b) for b in BOOKS]
 
 
-async def test_completed_items_next_to_partials(flavor: str, server: GroqServer) -> None:
+async def test_completed_items_next_to_partials(flavor: Flavor, server: GroqServer) -> None:
     server.enqueue(script(pieces(SHELF_JSON, 3)))
     stream = await stream_of(flavor, server, Shelf)
     counts: list[int] = []
-    if flavor == "async":
+    if flavor.is_async:
         async for _ in stream:
             counts.append(len(stream.completed_items))
     else:

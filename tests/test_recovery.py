@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import Flavor
 from pydantic import BaseModel
 
 from mirastream import (
@@ -62,22 +63,11 @@ class City(BaseModel):
     population: int
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["sync", "async"])
-def flavor(request: pytest.FixtureRequest) -> str:
-    value: str = request.param
-    return value
-
-
 class Harness:
     """Builds and runs a decorated prompt function, sync or async, against the server."""
 
-    def __init__(self, flavor: str, server: GroqServer) -> None:
-        self.is_async = flavor == "async"
+    def __init__(self, flavor: Flavor, server: GroqServer) -> None:
+        self.is_async = flavor.is_async
         self.server = server
         timeout = httpx.Timeout(2.0, read=0.3)
         self._http = httpx.Client(verify=False, timeout=timeout)
@@ -119,7 +109,7 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(flavor: str) -> AsyncIterator[Harness]:
+async def harness(flavor: Flavor) -> AsyncIterator[Harness]:
     with GroqServer() as server:
         runner = Harness(flavor, server)
         yield runner

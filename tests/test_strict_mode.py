@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from conftest import Flavor
 from pydantic import BaseModel, ConfigDict, Field
 
 from mirastream import BadRequestError, groq_call
@@ -88,27 +89,16 @@ BOOK_SCHEMA = {
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["sync", "async"])
-def flavor(request: pytest.FixtureRequest) -> str:
-    value: str = request.param
-    return value
-
-
-@pytest.fixture
 async def server() -> AsyncIterator[GroqServer]:
     with GroqServer() as running:
         yield running
         assert running.errors == []
 
 
-async def call(flavor: str, server: GroqServer, **settings: Any) -> Any:
+async def call(flavor: Flavor, server: GroqServer, **settings: Any) -> Any:
     """Run a prompt function decorated with ``settings`` (sync or async)."""
     model = settings.pop("model", MODEL)
-    if flavor == "async":
+    if flavor.is_async:
         async with httpx.AsyncClient(verify=False) as http:
             client = AsyncGroq(api_key="t", base_url=server.base_url, http_client=http)
 
@@ -192,7 +182,7 @@ def test_strict_schema_problems(schema: dict[str, Any], problem: str) -> None:
 
 @pytest.mark.parametrize("settings", [{"json_mode": True}, {"structured": "strict"}])
 async def test_strict_request_body_field_by_field(
-    flavor: str, server: GroqServer, settings: dict[str, Any]
+    flavor: Flavor, server: GroqServer, settings: dict[str, Any]
 ) -> None:
     server.enqueue(script(BOOK_JSON, model=MODEL))
     book = await call(flavor, server, response_model=Book, **settings)
@@ -213,7 +203,7 @@ async def test_strict_request_body_field_by_field(
     assert spec["strict"] is True
 
 
-async def test_strict_mode_streams_partials(flavor: str, server: GroqServer) -> None:
+async def test_strict_mode_streams_partials(flavor: Flavor, server: GroqServer) -> None:
     server.enqueue(script([BOOK_JSON[i : i + 7] for i in range(0, len(BOOK_JSON), 7)], model=MODEL))
     items, stream = await call(flavor, server, response_model=Book, json_mode=True, stream=True)
     *partials, final = items
@@ -226,7 +216,7 @@ async def test_strict_mode_streams_partials(flavor: str, server: GroqServer) -> 
 
 
 async def test_json_mode_without_strict_config_stays_json_object(
-    flavor: str, server: GroqServer
+    flavor: Flavor, server: GroqServer
 ) -> None:
     server.enqueue(script(json.dumps({"name": "Ursula K. Le Guin", "born": 1929})))
     author = await call(flavor, server, response_model=Author, json_mode=True)
@@ -236,7 +226,7 @@ async def test_json_mode_without_strict_config_stays_json_object(
     assert "JSON schema" in body["messages"][-1]["content"]
 
 
-async def test_text_mode_is_the_stream_default(flavor: str, server: GroqServer) -> None:
+async def test_text_mode_is_the_stream_default(flavor: Flavor, server: GroqServer) -> None:
     server.enqueue(script(json.dumps({"name": "Ursula K. Le Guin", "born": 1929})))
     items, _ = await call(flavor, server, response_model=Author, stream=True)
     assert [a.name for a in items][-1] == "Ursula K. Le Guin"
@@ -246,7 +236,7 @@ async def test_text_mode_is_the_stream_default(flavor: str, server: GroqServer) 
     assert "JSON schema" in body["messages"][-1]["content"]
 
 
-async def test_explicit_tool_mode_for_a_stream(flavor: str, server: GroqServer) -> None:
+async def test_explicit_tool_mode_for_a_stream(flavor: Flavor, server: GroqServer) -> None:
     from mirastream.testing import ToolCall
 
     server.enqueue(script(tool_calls=[ToolCall("Author", {"name": "N. K. Jemisin", "born": 1972})]))
@@ -295,7 +285,7 @@ def bad_bodies() -> list[tuple[str, Any, str]]:
 @pytest.mark.parametrize(("name", "extra", "message"), bad_bodies(), ids=lambda v: str(v)[:10])
 @pytest.mark.parametrize("stream", [False, True])
 async def test_loopback_refuses_like_groq(
-    flavor: str, server: GroqServer, name: str, extra: dict[str, Any], message: str, stream: bool
+    flavor: Flavor, server: GroqServer, name: str, extra: dict[str, Any], message: str, stream: bool
 ) -> None:
     server.enqueue(script("never served"))
     kwargs: dict[str, Any] = {
@@ -305,7 +295,7 @@ async def test_loopback_refuses_like_groq(
         **extra,
     }
     with pytest.raises(BadRequestError) as caught:
-        if flavor == "async":
+        if flavor.is_async:
             async with AsyncGroq(api_key="t", base_url=server.base_url, max_retries=0) as client:
                 await client.chat.completions.create(**kwargs)
         else:
@@ -320,7 +310,7 @@ async def test_loopback_refuses_like_groq(
     server.clear()
 
 
-async def test_checks_switch_off(flavor: str) -> None:
+async def test_checks_switch_off(flavor: Flavor) -> None:
     with GroqServer(check_requests=False) as server:
         server.enqueue(script("served"))
         async with AsyncGroq(api_key="t", base_url=server.base_url) as client:
