@@ -146,33 +146,3 @@ _REQUEST: dict[str, Any] = {
     "messages": [{"role": "user", "content": "bench"}],
     "stream": True,
 }
-
-
-def structured_floor(http: httpx.Client) -> object:
-    """The parse-only floor of a structured stream: the floor's reading, plus the JSON.
-
-    Each event is decoded with ``jiter``; the JSON fragments (tool-call arguments or
-    content) go through the incremental parser with no shape, so nothing is built: the
-    least a reader must do to know the answer so far, without producing partials.
-    """
-    from mirastream._partial_json import PartialJSONParser
-
-    parser = PartialJSONParser()
-    with http.stream("POST", URL, json={}) as response:
-        buffer = b""
-        for raw in response.iter_raw():
-            buffer += raw
-            *events, buffer = buffer.split(b"\n\n")
-            for event in events:
-                data = event[6:]
-                if data == b"[DONE]":
-                    break
-                choices = from_json(data)["choices"]
-                if not choices:
-                    continue
-                delta = choices[0]["delta"]
-                calls = delta.get("tool_calls")
-                fragment = calls[0]["function"].get("arguments") if calls else delta.get("content")
-                if fragment:
-                    parser.feed(fragment)
-    return parser

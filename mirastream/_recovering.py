@@ -232,66 +232,65 @@ class AsyncRecoveringStream(_RecoveringState, AsyncGroqStream):
 # -- plain calls -------------------------------------------------------------------------
 
 
-def _answer(
-    call: _Call, attempts: CallAttempts, request: _Request, response: RecoveredCallResponse
-) -> Any:
-    """The call's result from one answer; raises what makes the answer a failure."""
+class _Answered:
+    """A plain call's result, once an answer held up."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _settle(
+    call: _Call,
+    attempts: CallAttempts,
+    request: _Request,
+    messages: Messages,
+    completion: Any,
+    start: float,
+) -> _Answered | Messages:
+    """The call's result from one answer, or the messages to re-ask with."""
+    response = call._response(
+        request.with_messages(messages), completion, start, attempts.model, RecoveredCallResponse
+    )
     recovered(response, attempts.attempts)
-    if call.response_model is None and request.toolkit is not None and attempts.reasks_left:
-        response.tools  # noqa: B018 - validates the calls now, so a bad one is re-asked
-    return call._result(response, request)
+    try:
+        if call.response_model is None and request.toolkit is not None and attempts.reasks_left:
+            response.tools  # noqa: B018 - validates the calls now, so a bad one is re-asked
+        return _Answered(call._result(response, request))
+    except (ToolCallError, StructuredOutputError) as exc:
+        following = attempts.after_bad_answer(exc, response)
+        if following is None:
+            raise
+        return following
 
 
 def run_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
     """A non-stream call with recovery (sync)."""
     attempts = CallAttempts(call.recovery, call.model)
-    messages = request.messages
+    outcome: _Answered | Messages = request.messages
 
-    def create(model: str, msgs: list[dict[str, Any]]) -> Any:
+    def create(model: str, msgs: Messages) -> Any:
         return client.chat.completions.create(messages=msgs, model=model, **request.params)
 
-    while True:
-        completion, messages = send(attempts, messages, create)
-        response = call._response(
-            request.with_messages(messages),
-            completion,
-            start,
-            attempts.model,
-            RecoveredCallResponse,
-        )
-        try:
-            return _answer(call, attempts, request, response)
-        except (ToolCallError, StructuredOutputError) as exc:
-            following = attempts.after_bad_answer(exc, response)
-            if following is None:
-                raise
-            messages = following
+    while not isinstance(outcome, _Answered):
+        completion, messages = send(attempts, outcome, create)
+        outcome = _settle(call, attempts, request, messages, completion, start)
+    return outcome.value
 
 
 async def arun_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
     """A non-stream call with recovery (async)."""
     attempts = CallAttempts(call.recovery, call.model)
-    messages = request.messages
+    outcome: _Answered | Messages = request.messages
 
-    async def create(model: str, msgs: list[dict[str, Any]]) -> Any:
+    async def create(model: str, msgs: Messages) -> Any:
         return await client.chat.completions.create(messages=msgs, model=model, **request.params)
 
-    while True:
-        completion, messages = await asend(attempts, messages, create)
-        response = call._response(
-            request.with_messages(messages),
-            completion,
-            start,
-            attempts.model,
-            RecoveredCallResponse,
-        )
-        try:
-            return _answer(call, attempts, request, response)
-        except (ToolCallError, StructuredOutputError) as exc:
-            following = attempts.after_bad_answer(exc, response)
-            if following is None:
-                raise
-            messages = following
+    while not isinstance(outcome, _Answered):
+        completion, messages = await asend(attempts, outcome, create)
+        outcome = _settle(call, attempts, request, messages, completion, start)
+    return outcome.value
 
 
 def _wrap(call: _Call, stream: RecoveringStream | AsyncRecoveringStream, request: _Request) -> Any:
