@@ -304,10 +304,14 @@ class CallAttempts:
         return self._models[self._index]
 
     def after_request_error(
-        self, exc: BaseException, messages: list[dict[str, Any]]
+        self, exc: BaseException, messages: list[dict[str, Any]], *, fall_back: bool = False
     ) -> list[dict[str, Any]] | None:
-        """A request failed before any answer; the messages to send next, or ``None``."""
-        if falls_back(exc) and self._index + 1 < len(self._models):
+        """A request failed before any answer; the messages to send next, or ``None``.
+
+        ``fall_back``: treat ``exc`` as a capacity or connection failure (a stream cut
+        before its first chunk).
+        """
+        if (fall_back or falls_back(exc)) and self._index + 1 < len(self._models):
             self.attempts.append(Attempt(self.model, messages, exc))
             self._index += 1
             return messages

@@ -37,7 +37,12 @@ from mirastream._attempts import (
 from mirastream._costs import CostMetadata
 from mirastream._results import GroqCallResponseChunk
 from mirastream._stream import AsyncGroqStream, GroqStream, Pair, _StreamState
-from mirastream.errors import APIStreamError, StructuredOutputError, ToolCallError
+from mirastream.errors import (
+    APIStreamError,
+    StreamInterruptedError,
+    StructuredOutputError,
+    ToolCallError,
+)
 from mirastream.groq.types import ChatCompletionChunk, CompletionUsage
 
 if TYPE_CHECKING:
@@ -143,6 +148,14 @@ class _RecoveringState(_StreamState):
             messages to re-ask with and the error that ended the attempt.
         """
         error: BaseException | None = exc
+        if isinstance(exc, StreamInterruptedError):
+            # Cut before the first chunk: nothing was received, so like no connection.
+            following = None
+            if self._fold.chunk_count == 0:
+                following = self._plan.after_request_error(exc, self.messages, fall_back=True)
+            if following is None:
+                raise exc
+            return following, exc
         if isinstance(exc, (StopIteration, StopAsyncIteration)):
             error = self._failure_at_end()
         elif isinstance(exc, ToolCallError) and self._recoverable(exc):
@@ -158,7 +171,9 @@ class _RecoveringState(_StreamState):
     def _recoverable(self, exc: BaseException) -> bool:
         return reaskable(exc) and self._plan.reasks_left > 0
 
-    def _restart(self, messages: Messages, error: BaseException) -> AttemptStart:
+    def _restart(self, messages: Messages, error: BaseException) -> AttemptStart | None:
+        """Start reading the next attempt; its marker, or ``None`` when nothing was shown."""
+        shown = self._fold.chunk_count > 0
         _StreamState.__init__(
             self,
             messages=messages,
@@ -167,6 +182,8 @@ class _RecoveringState(_StreamState):
             **self._keep,
         )
         self._tool_errors = []
+        if not shown:  # a fallback before the first chunk: the consumer saw nothing
+            return None
         self._attempt += 1
         if self._on_restart is not None:
             self._on_restart()
@@ -192,13 +209,15 @@ class RecoveringStream(_RecoveringState, GroqStream):
         while True:
             try:
                 return GroqStream.__next__(self)
-            except (StopIteration, ToolCallError, APIStreamError) as exc:
+            except (StopIteration, ToolCallError, APIStreamError, StreamInterruptedError) as exc:
                 following = self._after(exc)
             if following is not None:
                 raw, messages = send(self._plan, following[0], self._create)
                 self._stream = raw
                 self._chunks = iter(raw)
-                return (self._restart(messages, following[1]), None)
+                marker = self._restart(messages, following[1])
+                if marker is not None:
+                    return (marker, None)
 
 
 class AsyncRecoveringStream(_RecoveringState, AsyncGroqStream):
@@ -220,13 +239,20 @@ class AsyncRecoveringStream(_RecoveringState, AsyncGroqStream):
         while True:
             try:
                 return await AsyncGroqStream.__anext__(self)
-            except (StopAsyncIteration, ToolCallError, APIStreamError) as exc:
+            except (
+                StopAsyncIteration,
+                ToolCallError,
+                APIStreamError,
+                StreamInterruptedError,
+            ) as exc:
                 following = self._after(exc)
             if following is not None:
                 raw, messages = await asend(self._plan, following[0], self._create)
                 self._stream = raw
                 self._chunks = raw.__aiter__()
-                return (self._restart(messages, following[1]), None)
+                marker = self._restart(messages, following[1])
+                if marker is not None:
+                    return (marker, None)
 
 
 # -- plain calls -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from mirastream import (
     GroqStream,
     GroqTool,
     RateLimitError,
+    StreamInterruptedError,
     StructuredOutputError,
     ToolCallError,
     groq_call,
@@ -354,6 +355,27 @@ async def test_timeout_before_the_first_byte_falls_back(harness: Harness) -> Non
     stream = await harness.call(stream=True, fallback=[SMALL])
     await harness.collect(stream)
     assert stream.content == "Sunny." and stream.model == SMALL
+
+
+async def test_stream_cut_before_its_first_chunk_falls_back(harness: Harness) -> None:
+    harness.server.enqueue(
+        script("never", faults=Faults(drop_after_events=0)),
+        script("Sunny.", model=SMALL, usage=usage(10, 2)),
+    )
+    stream = await harness.call(stream=True, fallback=[SMALL])
+    pairs = await harness.collect(stream)
+    assert not any(isinstance(chunk, AttemptStart) for chunk, _ in pairs)  # nothing was shown
+    assert (stream.content, stream.model, stream.attempt) == ("Sunny.", SMALL, 0)
+    first, _ = stream.attempts
+    assert isinstance(first.error, StreamInterruptedError) and first.model == BIG
+
+
+async def test_stream_cut_midway_is_not_retried(harness: Harness) -> None:
+    harness.server.enqueue(script("Sunny in Paris today.", faults=Faults(drop_after_events=3)))
+    stream = await harness.call(stream=True, fallback=[SMALL], reask=1)
+    with pytest.raises(StreamInterruptedError):
+        await harness.collect(stream)
+    assert len(harness.server.requests) == 1
 
 
 async def test_no_fallback_for_other_errors(harness: Harness) -> None:
