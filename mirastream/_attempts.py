@@ -4,7 +4,8 @@ A call with ``reask=N`` or ``fallback=[...]`` is a sequence of *attempts* (reque
 ends an attempt and what happens next is decided in one place, :class:`CallAttempts`:
 
 * **Fallback** (next model in ``[model, *fallback]``, same messages): HTTP 429, 498 or
-  503, or a connection failure before any response (:func:`falls_back`). The low-level
+  503, a connection failure before any response (:func:`falls_back`), or a stream
+  cut before its first chunk. The low-level
   client's own retries (``max_retries``) run first, on each model.
 * **Re-ask** (same model, the failed answer and its error added to the messages), at most
   ``reask`` times in all: Groq's ``tool_use_failed`` / ``json_validate_failed`` (a 400 or
