@@ -417,6 +417,11 @@ def groq_call(
     """
     if output_parser is not None and stream:
         raise TypeError("output_parser applies to stream=False calls only")
+    if structured is not None:
+        from mirastream._structured_modes import MODES
+
+        if structured not in MODES:
+            raise ValueError(f"structured must be one of {MODES}, got {structured!r}")
     call = _Call(
         model,
         stream=stream,
