@@ -7,7 +7,8 @@ real API would refuse:
 
 * ``n`` other than 1 (Groq generates one choice);
 * ``response_format: json_object`` while no message mentions "json" (any case);
-* more than 128 tools, or a tool name outside ``[a-zA-Z0-9_-]{1,64}``;
+* more than 128 tools, or a function tool's name outside ``[a-zA-Z0-9_-]{1,64}``
+  (built-in tools such as ``{"type": "browser_search"}`` have no name);
 * ``response_format: json_schema`` without a valid ``name``, or ``strict: true`` with a
   schema Groq's strict mode rejects (:func:`mirastream._strict_schema.strict_schema_problems`).
 
@@ -63,7 +64,9 @@ def check_request(body: Any) -> ErrorReply | None:
         if len(tools) > MAX_TOOLS:
             return _refuse(f"'tools' : maximum number of items is {MAX_TOOLS}", "tools")
         for i, tool in enumerate(tools):
-            function = tool.get("function") if isinstance(tool, dict) else None
+            if not isinstance(tool, dict) or tool.get("type", "function") != "function":
+                continue  # a built-in tool (compound models: browser_search ...) has no name
+            function = tool.get("function")
             name = function.get("name") if isinstance(function, dict) else None
             if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
                 return _refuse(
