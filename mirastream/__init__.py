@@ -44,6 +44,7 @@ from mirastream.errors import (
 )
 
 if TYPE_CHECKING:
+    from mirastream._attempts import Attempt, RecoveredCallResponse
     from mirastream._base_prompt import BasePrompt
     from mirastream._base_toolkit import BaseToolKit, toolkit_tool
     from mirastream._call import StreamConfig, groq_call
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     )
     from mirastream._prices import ModelPrice, prices, set_price
     from mirastream._prompts import DynamicConfig, Messages, PromptError, prompt_template
+    from mirastream._recovering import AttemptStart
     from mirastream._response_models import FromCallArgs, ResponseModelConfigDict
     from mirastream._results import GroqCallResponse, GroqCallResponseChunk
     from mirastream._stream import AsyncGroqStream, GroqStream
@@ -74,6 +76,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "AsyncGroqStream": "mirastream._stream",
     "AsyncStructuredStream": "mirastream._structured",
+    "Attempt": "mirastream._attempts",
+    "AttemptStart": "mirastream._recovering",
     "AudioPart": "mirastream._messages",
     "AudioURLPart": "mirastream._messages",
     "BaseMessageParam": "mirastream._messages",
@@ -94,6 +98,7 @@ _LAZY = {
     "Messages": "mirastream._prompts",
     "ModelPrice": "mirastream._prices",
     "PromptError": "mirastream._prompts",
+    "RecoveredCallResponse": "mirastream._attempts",
     "ResponseModelConfigDict": "mirastream._response_models",
     "StreamConfig": "mirastream._call",
     "StructuredStream": "mirastream._structured",
@@ -130,6 +135,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncGroqStream",
     "AsyncStructuredStream",
+    "Attempt",
+    "AttemptStart",
     "AudioPart",
     "AudioURLPart",
     "AuthenticationError",
@@ -158,6 +165,7 @@ __all__ = [
     "PermissionDeniedError",
     "PromptError",
     "RateLimitError",
+    "RecoveredCallResponse",
     "ResponseModelConfigDict",
     "StreamConfig",
     "StreamConsumedError",

@@ -28,6 +28,7 @@ from typing import (
 
 from pydantic import BaseModel
 
+from mirastream._attempts import Recovery
 from mirastream._context import METADATA_ATTRIBUTE, CallContext
 from mirastream._json_mode import with_json_instruction
 from mirastream._prompts import (
@@ -45,6 +46,7 @@ from mirastream.groq import AsyncGroq, Groq
 
 if TYPE_CHECKING:
     from mirastream._structured import AsyncStructuredStream, StructuredStream
+    from mirastream._structured_modes import StructuredMode
 
 __all__ = ["groq_call"]
 
@@ -52,6 +54,7 @@ P = ParamSpec("P")
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
+ResponseT = TypeVar("ResponseT", bound=GroqCallResponse)
 
 _default_client: Groq | None = None
 _default_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGroq] = (
@@ -103,7 +106,7 @@ def _stream_mode(stream: bool | StreamConfig) -> tuple[bool, bool]:
 class _Request:
     """One call's resolved request: what to send, with which client and tools."""
 
-    __slots__ = ("client", "context", "messages", "params", "toolkit")
+    __slots__ = ("client", "context", "messages", "mode", "params", "toolkit")
 
     def __init__(
         self,
@@ -112,12 +115,18 @@ class _Request:
         toolkit: Toolkit | None,
         client: Any,
         context: CallContext,
+        mode: StructuredMode = "tool",
     ) -> None:
         self.messages = messages
         self.params = params
         self.toolkit = toolkit
         self.client = client
         self.context = context
+        self.mode = mode  # how a response_model is asked for
+
+    def with_messages(self, messages: list[dict[str, Any]]) -> _Request:
+        """The same request with other messages (a re-ask)."""
+        return _Request(messages, self.params, self.toolkit, self.client, self.context, self.mode)
 
 
 class _Call:
@@ -134,6 +143,8 @@ class _Call:
         output_parser: Callable[[Any], Any] | None,
         client: Groq | AsyncGroq | None,
         call_params: dict[str, Any] | None,
+        structured: StructuredMode | None = None,
+        recovery: Recovery | None = None,
     ) -> None:
         self.model = model
         self.stream, self.partial_tools = _stream_mode(stream)
@@ -147,6 +158,8 @@ class _Call:
         self.output_parser = output_parser
         self.client = client
         self.call_params = dict(call_params or {})
+        self.structured = structured
+        self.recovery = recovery or Recovery()
         # Tools fixed at decoration time are converted once; dynamic ones per call.
         self._toolkit = self._make_toolkit(self.tools, self.call_params.get("tools"))
 
@@ -160,20 +173,25 @@ class _Call:
             params["tools"] = toolkit.schemas
         if self.json_mode:
             params.setdefault("response_format", {"type": "json_object"})
-            messages = with_json_instruction(messages, self.response_model)
+        mode: StructuredMode = "tool"
         if self.response_model is not None:
             from mirastream._structured import prepare_structured
+            from mirastream._structured_modes import resolve_mode
 
-            messages, params = prepare_structured(
-                self.response_model, self.json_mode, messages, params
+            mode = resolve_mode(
+                self.structured, self.response_model, self.json_mode, self.stream, toolkit
             )
+            messages, params = prepare_structured(self.response_model, mode, messages, params)
+        elif self.json_mode:  # Groq refuses json_object unless the messages mention JSON
+            messages = with_json_instruction(messages, None)
         context = CallContext(
             metadata=config.get("metadata", getattr(fn, METADATA_ATTRIBUTE, None)),
             prompt_template=getattr(fn, TEMPLATE_TEXT_ATTRIBUTE, None),
             fn_args=call_arguments(fn, args, kwargs),
             dynamic_config=config,
         )
-        return _Request(messages, params, toolkit, config.get("client") or self.client, context)
+        client = config.get("client") or self.client
+        return _Request(messages, params, toolkit, client, context, mode)
 
     def _toolkit_for(self, config: DynamicConfig) -> Toolkit | None:
         dynamic = config.get("tools")
@@ -201,13 +219,16 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
+        if self.recovery.active:
+            from mirastream import _recovering
+
+            return _recovering.run(self, request, client, start)
         if self.stream:
             raw = client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
             )
-            return self._wrap(
-                self._stream_class(GroqStream)(raw, **self._stream_state(request, start))
-            )
+            stream = self._stream_class(GroqStream)(raw, **self._stream_state(request, start))
+            return self._wrap(stream, request)
         completion = client.chat.completions.create(
             messages=messages, model=self.model, **request.params
         )
@@ -221,13 +242,16 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
+        if self.recovery.active:
+            from mirastream import _recovering
+
+            return await _recovering.arun(self, request, client, start)
         if self.stream:
             raw = await client.chat.completions.create(
                 messages=messages, model=self.model, stream=True, **request.params
             )
-            return self._wrap(
-                self._stream_class(AsyncGroqStream)(raw, **self._stream_state(request, start))
-            )
+            stream = self._stream_class(AsyncGroqStream)(raw, **self._stream_state(request, start))
+            return self._wrap(stream, request)
         completion = await client.chat.completions.create(
             messages=messages, model=self.model, **request.params
         )
@@ -240,11 +264,13 @@ class _Call:
 
         return PartialToolStream if base is GroqStream else AsyncPartialToolStream
 
-    def _stream_state(self, request: _Request, start: float) -> dict[str, Any]:
+    def _stream_state(
+        self, request: _Request, start: float, model: str | None = None
+    ) -> dict[str, Any]:
         return {
             "context": request.context,
             "messages": request.messages,
-            "model": self.model,
+            "model": model or self.model,
             # A structured stream yields models, not tools: its calls (the forced one
             # included) stay raw in ``tool_calls``.
             "toolkit": None if self.response_model is not None else request.toolkit,
@@ -253,35 +279,49 @@ class _Call:
         }
 
     def _finish(self, request: _Request, completion: Any, start: float) -> Any:
-        response = GroqCallResponse(
+        return self._result(self._response(request, completion, start, self.model), request)
+
+    def _response(
+        self,
+        request: _Request,
+        completion: Any,
+        start: float,
+        model: str,
+        cls: type[ResponseT] = GroqCallResponse,  # type: ignore[assignment]
+    ) -> ResponseT:
+        return cls(
             completion,
             messages=request.messages,
             toolkit=request.toolkit,
             start_time=start,
             end_time=_now_ms(),
-            model=self.model,
+            model=model,
             call_params=request.params,
             context=request.context,
         )
+
+    def _result(self, response: GroqCallResponse, request: _Request) -> Any:
+        """What a non-stream call returns for ``response``."""
         if self.shape is not None:
             from mirastream._response_models import structured_value
 
-            value = structured_value(self.shape, response, self.json_mode)
+            value = structured_value(self.shape, response, request.mode != "tool")
             return self.output_parser(value) if self.output_parser is not None else value
         if self.output_parser is not None:
             return self.output_parser(response)
         return response
 
-    def _wrap(self, stream: GroqStream | AsyncGroqStream) -> Any:
+    def _wrap(self, stream: GroqStream | AsyncGroqStream, request: _Request) -> Any:
         """The stream to return: as it is, or yielding partial models."""
         if self.shape is None:
             return stream
         from mirastream._structured import AsyncStructuredStream, StructuredStream
 
         unwrap = self.shape.partial_value if self.shape.wrapped else None
+        as_content = request.mode != "tool"  # the JSON arrives as content, not a tool call
         if isinstance(stream, GroqStream):
-            return StructuredStream(stream, self.shape.model, self.json_mode, unwrap=unwrap)
-        return AsyncStructuredStream(stream, self.shape.model, self.json_mode, unwrap=unwrap)
+            return StructuredStream(stream, self.shape.model, as_content, unwrap=unwrap)
+        return AsyncStructuredStream(stream, self.shape.model, as_content, unwrap=unwrap)
 
     def decorate(self, decorated: Callable[..., Any]) -> Callable[..., Any]:
         # Under @prompt_template, the function it wraps (which @metadata marks too).
@@ -357,6 +397,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _StructuredStreamDecorator[T]: ...
 @overload
 def groq_call(
@@ -369,6 +412,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _StreamDecorator: ...
 @overload
 def groq_call(
@@ -381,6 +427,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _ValueDecorator[T]: ...
 @overload
 def groq_call(
@@ -393,6 +442,9 @@ def groq_call(
     output_parser: Callable[[GroqCallResponse], R],
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _ValueDecorator[R]: ...
 @overload
 def groq_call(
@@ -405,6 +457,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _ResponseDecorator: ...
 @overload
 def groq_call(
@@ -417,6 +472,9 @@ def groq_call(
     output_parser: None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> _AnyDecorator: ...
 def groq_call(
     model: str,
@@ -428,6 +486,9 @@ def groq_call(
     output_parser: Callable[[Any], Any] | None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
+    structured: StructuredMode | None = None,
+    reask: int = 0,
+    fallback: Sequence[str] | None = None,
 ) -> Any:
     """Turn a prompt function into a call to a Groq model.
 
@@ -450,6 +511,16 @@ def groq_call(
         client: A ``mirastream.groq.Groq`` / ``AsyncGroq``; default: one from the environment.
         call_params: Request parameters (``temperature``, ``tool_choice``,
             ``parallel_tool_calls``, ``reasoning_format`` ...).
+        structured: How a ``response_model`` is asked for: ``"tool"`` (a forced tool
+            call), ``"json"`` (JSON object mode), ``"strict"`` (Groq's strict JSON schema,
+            constrained decoding) or ``"text"`` (the schema in the prompt, the JSON in the
+            content: token by token on every model). Default: ``"strict"`` with
+            ``json_mode=True`` and a model whose ``model_config`` sets ``strict=True``,
+            ``"json"`` with ``json_mode=True``, ``"text"`` for streams, else ``"tool"``.
+        reask: Ask again, at most this many times, after a failed answer
+            (``tool_use_failed``, a tool call or ``response_model`` that fails
+            validation), with the answer and its error added to the messages.
+        fallback: Models to try next, in order, on 429, 498, 503 or a connection failure.
 
     Returns:
         A decorator for a prompt function returning a ``str``, a list of messages, or
@@ -457,6 +528,11 @@ def groq_call(
     """
     if output_parser is not None and stream is not False:
         raise TypeError("output_parser applies to stream=False calls only")
+    if structured is not None:
+        from mirastream._structured_modes import MODES
+
+        if structured not in MODES:
+            raise ValueError(f"structured must be one of {MODES}, got {structured!r}")
     call = _Call(
         model,
         stream=stream,
@@ -466,5 +542,7 @@ def groq_call(
         output_parser=output_parser,
         client=client,
         call_params=call_params,
+        structured=structured,
+        recovery=Recovery(reask, tuple(fallback or ())),
     )
     return call.decorate

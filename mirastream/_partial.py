@@ -38,7 +38,7 @@ fragment for a 2000-fragment answer, flat as answers grow
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, RootModel, ValidationError
 
@@ -130,7 +130,7 @@ class PartialStream(Generic[ModelT]):
             self._after.append(fragment[used:])
         if not changed:
             return None
-        partial = cast("ModelT", self._parser.snapshot())
+        partial: ModelT = self._parser.snapshot()  # no cast(): this runs per fragment
         self._latest = partial
         return partial
 

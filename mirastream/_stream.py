@@ -41,6 +41,7 @@ from mirastream.groq.types import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from mirastream._attempts import Attempt
     from mirastream._toolkit import Toolkit
     from mirastream._tools import GroqTool
 
@@ -56,6 +57,9 @@ def _now_ms() -> float:
 
 class _StreamState(UsageTokens, CallContextView):
     """What a high-level stream knows; everything except pulling raw chunks."""
+
+    # What construct_call_response() builds (a recovering stream's adds its attempts).
+    _response_class: type[GroqCallResponse] = GroqCallResponse
 
     def __init__(
         self,
@@ -261,6 +265,16 @@ class _StreamState(UsageTokens, CallContextView):
         """The error that ended the stream, if one did."""
         return self._error
 
+    @property
+    def attempt(self) -> int:
+        """The current attempt's number: 0, or more after a re-ask (``reask=``)."""
+        return 0
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """With ``reask=`` / ``fallback=``: every attempt so far, the current one last."""
+        return []
+
     def construct_call_response(self) -> GroqCallResponse:
         """Fold the consumed stream into a :class:`GroqCallResponse`.
 
@@ -272,7 +286,7 @@ class _StreamState(UsageTokens, CallContextView):
                 "construct_call_response() needs the whole stream: iterate it to the end "
                 "first" + (" (it was closed early)." if self._closed_early else ".")
             )
-        return GroqCallResponse(
+        return self._response_class(
             self._fold.completion(),
             messages=self.messages,
             toolkit=self._toolkit,

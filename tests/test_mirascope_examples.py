@@ -231,8 +231,8 @@ class StandIn:
                 for _ in range(self.tuning.get("calls", 1))
             ]
             return Script(tool_calls=calls, fragment_arguments=fragments)
-        if isinstance(body.get("response_format"), dict):
-            schema = _schema_in(messages)
+        schema = _schema_in(messages)  # JSON mode, or text mode (a stream's default)
+        if schema is not None or isinstance(body.get("response_format"), dict):
             value = (
                 fake_value(schema, schema.get("$defs", {}), upper)
                 if schema is not None

@@ -33,6 +33,7 @@ from mirastream import (
     groq_call,
 )
 from mirastream._partial import PartialStream
+from mirastream._structured_modes import StructuredMode
 from mirastream._tools import tool_from
 from mirastream.groq import AsyncGroq, AsyncStream, Groq, Stream
 from mirastream.testing import GroqServer, SSEReply, ToolCall, go_json, script
@@ -346,8 +347,15 @@ class Caller:
         self.aclient = AsyncGroq(api_key="test", base_url=server.base_url, http_client=self._ahttp)
 
     async def stream(
-        self, *, json_mode: bool = False, tools: Sequence[Any] | None = None
+        self,
+        *,
+        json_mode: bool = False,
+        tools: Sequence[Any] | None = None,
+        structured: StructuredMode | None = "tool",
     ) -> AnyStructured:
+        # Tool mode unless told otherwise: these tests predate text mode, the stream default.
+        if json_mode and structured == "tool":
+            structured = None
         if self.is_async:
 
             @groq_call(
@@ -357,6 +365,7 @@ class Caller:
                 json_mode=json_mode,
                 tools=tools,
                 client=self.aclient,
+                structured=structured,
             )
             async def recommend_async(genre: str) -> str:
                 return f"Recommend a {genre} book."
@@ -370,6 +379,7 @@ class Caller:
             json_mode=json_mode,
             tools=tools,
             client=self.client,
+            structured=structured,
         )
         def recommend(genre: str) -> str:
             return f"Recommend a {genre} book."
