@@ -9,12 +9,19 @@ by the next request (``drain_deferred``), before it asks the pool for a connecti
 
 An async response can only be closed on its own event loop: ``aclose_soon`` schedules
 the close there, from whatever thread the collector happens to run in.
+
+After ``[DONE]`` a stream ends at once. Reading on to the end of the body lets httpcore
+pool the connection, but only costs nothing when the end is already here:
+``end_is_buffered`` says so (a content-length body read whole, or the chunked terminator
+already received); otherwise the response is closed, and a server that holds the
+connection open or keeps sending after ``[DONE]`` costs nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import re
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +30,14 @@ if TYPE_CHECKING:
 
     import httpx
 
-__all__ = ["AsyncResponseGuard", "ResponseGuard", "aclose_soon", "close", "drain_deferred"]
+__all__ = [
+    "AsyncResponseGuard",
+    "ResponseGuard",
+    "aclose_soon",
+    "close",
+    "drain_deferred",
+    "end_is_buffered",
+]
 
 _collecting = False
 _deferred: deque[httpx.Response] = deque()  # append/popleft are atomic
@@ -100,3 +114,45 @@ class AsyncResponseGuard:
     def __del__(self) -> None:
         if not self.response.is_closed:
             aclose_soon(self.response, self.loop)
+
+
+# The last chunk of a chunked body: "0", optional extensions, optional trailers, CRLF
+# (after the CRLF that closes the previous chunk's data, which h11 may not have read yet).
+_CHUNKED_END = re.compile(rb"(?:\r\n)?0+(?:;[^\r\n]*)?\r\n(?:[^\r\n]+\r\n)*\r\n")
+
+
+def _h11_connection(response: httpx.Response) -> Any:
+    # httpx -> httpcore stream wrappers down to the HTTP/1.1 connection's h11 state.
+    # Private attributes: if httpx or httpcore change them, this finds nothing and the
+    # response is closed instead of pooled (correct, only slower).
+    node: Any = response.stream
+    for _ in range(8):
+        state = getattr(node, "_h11_state", None)
+        if state is not None:
+            return state
+        node = (
+            getattr(node, "_stream", None)
+            or getattr(node, "_httpcore_stream", None)
+            or getattr(node, "_inner", None)  # mirastream.testing's recording tee
+            or getattr(node, "_connection", None)
+        )
+        if node is None:
+            return None
+    return None
+
+
+def end_is_buffered(response: httpx.Response) -> bool:
+    """Whether reading ``response`` to its end needs no more bytes from the network."""
+    headers = response.headers
+    length = headers.get("content-length")
+    if length is not None and "transfer-encoding" not in headers:
+        return length.isdigit() and response.num_bytes_downloaded >= int(length)
+    state = _h11_connection(response)
+    if state is None:
+        return False
+    import h11  # httpcore's own dependency, loaded already when a state was found
+
+    if state.their_state is h11.DONE:
+        return True
+    data, _closed = state.trailing_data
+    return _CHUNKED_END.fullmatch(data) is not None
