@@ -101,12 +101,14 @@ class Hostile:
             self._threads.append(thread)
 
     def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(5)
+        conn.settimeout(0.05)
         with conn:
             try:
                 for request in self._requests(conn):
                     self.received.append(request)
+                    conn.settimeout(5)
                     self.behaviour(conn, request)
+                    conn.settimeout(0.05)
             except OSError:
                 pass  # the client went away: that is often the point
 
@@ -114,7 +116,12 @@ class Hostile:
         buffer = b""
         while not self._stop.is_set():
             while b"\r\n\r\n" not in buffer:
-                data = conn.recv(65536)
+                try:
+                    data = conn.recv(65536)
+                except TimeoutError:
+                    if self._stop.is_set():
+                        return
+                    continue
                 if not data:
                     return
                 buffer += data
@@ -125,7 +132,9 @@ class Hostile:
                 if name.strip().lower() == b"content-length":
                     length = int(value)
             while len(buffer) < length:
+                conn.settimeout(5)
                 data = conn.recv(65536)
+                conn.settimeout(0.05)
                 if not data:
                     return
                 buffer += data
