@@ -11,6 +11,7 @@ import gc
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 
@@ -41,7 +42,7 @@ def _client(make: Callable[[], Iterator[bytes]], max_event_size: int | None) -> 
         return httpx.Response(200, stream=_Generated(make), headers=headers)
 
     http = httpx.Client(transport=httpx.MockTransport(handler))
-    kwargs = {} if max_event_size is None else {"max_event_size": max_event_size}
+    kwargs: dict[str, Any] = {} if max_event_size is None else {"max_event_size": max_event_size}
     return Groq(api_key="gsk_bench", base_url="http://bench.invalid", http_client=http, **kwargs)
 
 

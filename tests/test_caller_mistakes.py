@@ -168,7 +168,7 @@ async def test_an_http_client_without_a_timeout_gets_the_sdks_60_seconds(flavor:
     recorder = Recorder(httpx.Response(200, json={**completion, "choices": []}))
     transport = httpx.MockTransport(recorder)
     for http_timeout in (None, 7.0):
-        kwargs = {} if http_timeout is None else {"timeout": http_timeout}
+        kwargs: dict[str, Any] = {} if http_timeout is None else {"timeout": http_timeout}
         sdk = groq.Groq(api_key=KEY, http_client=httpx.Client(transport=transport, **kwargs))
         http: Any = (
             httpx.AsyncClient(transport=transport, **kwargs)

@@ -170,7 +170,7 @@ async def test_total_timeout_before_the_first_byte(flavor: Flavor) -> None:
 
 
 async def test_total_timeout_covers_a_dripping_non_stream_body(flavor: Flavor) -> None:
-    def behaviour(conn: socket.socket, _: Received) -> None:
+    def behaviour(conn: socket.socket, request: Received) -> None:
         conn.sendall(head(200, content_type="application/json", content_length="100000"))
         for _ in range(1000):
             conn.sendall(b" ")
@@ -190,7 +190,7 @@ async def test_a_300_mb_error_body_is_read_only_up_to_the_bound(flavor: Flavor) 
     message = "x" * (5 * ERROR_BODY_LIMIT)
     prefix = b'{"error": {"message": "' + message.encode()
 
-    def behaviour(conn: socket.socket, _: Received) -> None:
+    def behaviour(conn: socket.socket, request: Received) -> None:
         conn.sendall(head(500, content_type="application/json", content_length=str(300 << 20)))
         conn.sendall(prefix)
         block = b"y" * (1 << 20)
@@ -282,7 +282,7 @@ async def test_a_redirect_loop_is_a_typed_error(flavor: Flavor) -> None:
 # -- every lower-layer error mapped, before and during the stream --------------------------
 
 REQUEST = httpx.Request("POST", "http://groq.test")
-LOWER = [
+LOWER: list[tuple[Exception, type[Exception], type[Exception], bool]] = [
     (httpx.ReadTimeout("slow", request=REQUEST), APITimeoutError, StreamTimeoutError, True),
     (httpx.ConnectError("refused"), APIConnectionError, StreamInterruptedError, True),
     (httpx.RemoteProtocolError("garbage"), APIConnectionError, StreamInterruptedError, True),
@@ -311,7 +311,7 @@ async def test_lower_layer_errors_are_mapped_once(
     client = flavor.client(Recorder(failing))
     chunks, error = await flavor.collect_until_error(await flavor.stream(client))
     assert len(chunks) == 1
-    assert type(error) is during and error.__cause__ is exc
+    assert error is not None and type(error) is during and error.__cause__ is exc
 
 
 def _failing_body(exc: Exception) -> Any:
