@@ -109,6 +109,19 @@ async def test_done_with_the_terminator_already_there_pools_the_connection(
         assert srv.connections == 1
 
 
+async def test_a_terminator_just_behind_done_still_pools_the_connection(flavor: Flavor) -> None:
+    def behaviour(conn: socket.socket, _: Received) -> None:
+        conn.sendall(SSE_HEAD + chunk(BODY) + chunk(b"data: [DONE]\n\n"))
+        time.sleep(0.005)  # the terminator in its own packet, a moment later
+        conn.sendall(chunk(b""))
+
+    with Hostile(behaviour) as srv:
+        client = _client(flavor, srv)
+        for _ in range(3):
+            assert len(await flavor.collect(await flavor.stream(client))) == 2
+        assert srv.connections == 1
+
+
 # -- stalls, drips and the total time limit ------------------------------------------------
 
 

@@ -11,10 +11,11 @@ An async response can only be closed on its own event loop: ``aclose_soon`` sche
 the close there, from whatever thread the collector happens to run in.
 
 After ``[DONE]`` a stream ends at once. Reading on to the end of the body lets httpcore
-pool the connection, but only costs nothing when the end is already here:
-``end_is_buffered`` says so (a content-length body read whole, or the chunked terminator
-already received); otherwise the response is closed, and a server that holds the
-connection open or keeps sending after ``[DONE]`` costs nothing.
+pool the connection, so ``finish_after_done`` does that only while it costs nothing: the
+end is already received (``end_is_buffered``), or bytes arrive within ``END_GRACE``
+(the terminator is usually a few microseconds behind ``[DONE]``), and no more than
+``END_BUDGET`` bytes. Otherwise the caller closes the response: a server that holds the
+connection open or keeps sending after ``[DONE]`` costs at most that grace.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
+import select
+import time
 from collections import deque
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,9 +39,18 @@ __all__ = [
     "ResponseGuard",
     "aclose_soon",
     "close",
+    "END_BUDGET",
+    "END_GRACE",
+    "afinish_after_done",
     "drain_deferred",
     "end_is_buffered",
+    "finish_after_done",
 ]
+
+END_GRACE = 0.05
+"""Seconds a stream waits after ``[DONE]`` for the end of the body before closing."""
+END_BUDGET = 64 * 1024
+"""Bytes a stream reads after ``[DONE]`` looking for the end of the body."""
 
 _collecting = False
 _deferred: deque[httpx.Response] = deque()  # append/popleft are atomic
@@ -156,3 +169,54 @@ def end_is_buffered(response: httpx.Response) -> bool:
         return True
     data, _closed = state.trailing_data
     return _CHUNKED_END.fullmatch(data) is not None
+
+
+def _readable(response: httpx.Response, timeout: float) -> bool:
+    # Whether the connection's socket has bytes within ``timeout`` (False if unknown).
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None:
+        return False
+    try:
+        return bool(select.select([sock], [], [], timeout)[0])
+    except (OSError, ValueError):  # closed meanwhile
+        return False
+
+
+def finish_after_done(response: httpx.Response, body: Iterator[bytes]) -> None:
+    """After ``[DONE]``: read the rest of ``body`` if it is (about to be) here, else stop.
+
+    A failure here is not the caller's problem: the answer is complete. The caller closes
+    the response afterwards either way (a no-op once the body was read to its end).
+    """
+    from mirastream.groq._failures import LOWER_LAYER
+
+    budget = END_BUDGET
+    until = time.monotonic() + END_GRACE
+    try:
+        while end_is_buffered(response) or _readable(response, until - time.monotonic()):
+            piece = next(body, None)
+            if piece is None:
+                return  # the end: httpcore pools the connection
+            budget -= len(piece)
+            if budget < 0:
+                return
+    except LOWER_LAYER:
+        pass
+
+
+async def afinish_after_done(response: httpx.Response, body: AsyncIterator[bytes]) -> None:
+    """The async twin of :func:`finish_after_done` (a cancel scope is the grace)."""
+    import anyio
+
+    from mirastream.groq._failures import LOWER_LAYER
+
+    budget = END_BUDGET
+    with anyio.move_on_after(END_GRACE):
+        try:
+            async for piece in body:
+                budget -= len(piece)
+                if budget < 0:
+                    return
+        except LOWER_LAYER:
+            pass

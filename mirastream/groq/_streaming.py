@@ -21,7 +21,12 @@ from mirastream.errors import (
     StreamError,
     StreamInterruptedError,
 )
-from mirastream.groq._closing import AsyncResponseGuard, ResponseGuard, end_is_buffered
+from mirastream.groq._closing import (
+    AsyncResponseGuard,
+    ResponseGuard,
+    afinish_after_done,
+    finish_after_done,
+)
 from mirastream.groq._closing import close as close_response
 from mirastream.groq._deadline import Deadline
 from mirastream.groq._failures import LOWER_LAYER, stream_failure
@@ -192,27 +197,6 @@ def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
     return response.aiter_raw()
 
 
-def _drain(response: httpx.Response, body: Iterator[bytes]) -> None:
-    # After [DONE]: the rest of the body (the chunked terminator) is read only when it is
-    # already here, so that httpcore pools the connection; otherwise the caller's finally
-    # closes the response. A failure here is not the caller's problem: the answer is whole.
-    if end_is_buffered(response):
-        try:
-            for _ in body:
-                pass
-        except LOWER_LAYER:
-            pass
-
-
-async def _adrain(response: httpx.Response, body: AsyncIterator[bytes]) -> None:
-    if end_is_buffered(response):
-        try:
-            async for _ in body:
-                pass
-        except LOWER_LAYER:
-            pass
-
-
 def _iterate(
     guard: ResponseGuard, deadline: Deadline | None, max_event_size: int
 ) -> Iterator[ChatCompletionChunk]:
@@ -226,7 +210,7 @@ def _iterate(
                 yield from feed(data)
                 if decoder.stopped:
                     if decoder.error is None:
-                        _drain(response, body)
+                        finish_after_done(response, body)
                     break
                 if deadline is not None and deadline.passed():
                     raise httpx.ReadTimeout("total_timeout", request=response.request)
@@ -254,7 +238,7 @@ async def _aiterate(
                     yield chunk
                 if decoder.stopped:
                     if decoder.error is None:
-                        await _adrain(response, body)  # see _iterate
+                        await afinish_after_done(response, body)
                     break
                 if deadline is not None and deadline.passed():
                     raise httpx.ReadTimeout("total_timeout", request=response.request)
