@@ -47,18 +47,14 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
         api_key: Defaults to the ``GROQ_API_KEY`` environment variable.
         base_url: Defaults to ``GROQ_BASE_URL`` or ``https://api.groq.com``.
         timeout: Seconds or an ``httpx.Timeout``; default: the ``http_client``'s if one is
-            given, else 60 s (connect 5 s).
+            given with a timeout of its own (as in the groq SDK), else 60 s (connect 5 s).
         max_retries: Retries for connection errors and 408/409/429/498/5xx (default 2).
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to use (not closed by :meth:`close`).
-        total_timeout: The most one call may take, in seconds, from ``create()`` to the
-            stream's last chunk, retries included (default ``None``: no limit). Apart from
-            ``timeout``, which bounds each wait: a server dripping a byte a second passes
-            every read timeout but not this. Its error is ``APITimeoutError`` before the
-            stream, ``StreamTimeoutError`` during it.
-        max_event_size: The largest SSE line or event accepted, in bytes (default 16 MiB,
-            far above Groq's largest events); a larger one ends the stream with
-            ``StreamDecodeError`` before it costs more memory.
+        total_timeout: The most one call may take, in seconds (default: no limit); see
+            :class:`Groq`.
+        max_event_size: The largest SSE line or event accepted, in bytes; see
+            :class:`Groq`.
     """
 
     def __init__(

@@ -20,15 +20,37 @@ __all__ = ["aread_body", "read_body"]
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
-def _rebuilt(response: httpx.Response, pieces: list[bytes]) -> httpx.Response:
-    headers = [(k, v) for k, v in response.headers.multi_items() if k not in _WIRE_HEADERS]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=b"".join(pieces),
-        request=response.request,
-        extensions=response.extensions,
-    )
+class _Collector:
+    # The sans-IO part of both readers: keeps pieces up to the limit, watches the deadline.
+    __slots__ = ("deadline", "limit", "pieces", "size")
+
+    def __init__(self, limit: int | None, deadline: Deadline | None) -> None:
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+        self.deadline = deadline
+
+    def add(self, piece: bytes, request: httpx.Request) -> bool:
+        """Keep ``piece``; return whether enough was read."""
+        self.pieces.append(piece)
+        self.size += len(piece)
+        if self.deadline is not None and self.deadline.passed():
+            raise httpx.ReadTimeout("total_timeout", request=request)
+        return self.limit is not None and self.size >= self.limit
+
+    def response(self, response: httpx.Response) -> httpx.Response:
+        """A read response holding what was kept (cut to the limit)."""
+        content = b"".join(self.pieces)
+        if self.limit is not None:
+            content = content[: self.limit]
+        headers = [(k, v) for k, v in response.headers.multi_items() if k not in _WIRE_HEADERS]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=content,
+            request=response.request,
+            extensions=response.extensions,
+        )
 
 
 def read_body(
@@ -39,43 +61,29 @@ def read_body(
     Raises:
         APIConnectionError: The body could not be read (``APITimeoutError`` on timeout).
     """
-    pieces: list[bytes] = []
-    size = 0
+    collector = _Collector(limit, deadline)
     try:
         for piece in response.iter_bytes():
-            pieces.append(piece)
-            size += len(piece)
-            if deadline is not None and deadline.passed():
-                raise httpx.ReadTimeout("total_timeout", request=response.request)
-            if limit is not None and size >= limit:
+            if collector.add(piece, response.request):
                 break
     except LOWER_LAYER as exc:
         raise request_failure(exc, response.request, deadline) from exc
     finally:
         response.close()
-    if limit is not None and size > limit:
-        pieces = [b"".join(pieces)[:limit]]
-    return _rebuilt(response, pieces)
+    return collector.response(response)
 
 
 async def aread_body(
     response: httpx.Response, limit: int | None, deadline: Deadline | None
 ) -> httpx.Response:
     """The async twin of :func:`read_body`."""
-    pieces: list[bytes] = []
-    size = 0
+    collector = _Collector(limit, deadline)
     try:
         async for piece in response.aiter_bytes():
-            pieces.append(piece)
-            size += len(piece)
-            if deadline is not None and deadline.passed():
-                raise httpx.ReadTimeout("total_timeout", request=response.request)
-            if limit is not None and size >= limit:
+            if collector.add(piece, response.request):
                 break
     except LOWER_LAYER as exc:
         raise request_failure(exc, response.request, deadline) from exc
     finally:
         await response.aclose()
-    if limit is not None and size > limit:
-        pieces = [b"".join(pieces)[:limit]]
-    return _rebuilt(response, pieces)
+    return collector.response(response)
