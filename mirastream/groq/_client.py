@@ -120,8 +120,9 @@ class Groq(BaseClient[httpx.Client]):
         api_key: Defaults to the ``GROQ_API_KEY`` environment variable.
         base_url: Defaults to ``GROQ_BASE_URL`` or ``https://api.groq.com``.
         timeout: Seconds or an ``httpx.Timeout``; default: the ``http_client``'s if one is
-            given with a timeout of its own (as in the groq SDK), else 60 s (connect 5 s). For a stream the read timeout bounds each gap
-            between bytes, not the whole stream.
+            given with a timeout of its own (as in the groq SDK), else 60 s (connect 5 s).
+            For a stream the read timeout bounds each gap between bytes, not the whole
+            stream.
         max_retries: Retries for connection errors and 408/409/429/498/5xx (default 2).
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to use (not closed by :meth:`close`).
