@@ -32,6 +32,7 @@ from _streams import (
     tool_stream,
     transport,
 )
+from bench_hostile import hostile
 from bench_partial import partial_cost
 from pydantic import BaseModel
 
@@ -420,6 +421,7 @@ def main() -> int:
     tools(report, rounds)
     structured(report, rounds, floor_per_chunk)
     fan_out(report, rounds)
+    hostile(report)
     imports(report)
     if report.failed:
         report.line(f"\nmissed: {', '.join(report.failed)}")
