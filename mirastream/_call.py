@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Protocol, Ty
 
 from pydantic import BaseModel
 
+from mirastream._observe import Observer, begin
 from mirastream._prompts import DynamicConfig, build_messages
 from mirastream._results import GroqCallResponse
 from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
 from mirastream._toolkit import Toolkit
 from mirastream.groq import AsyncGroq, Groq
+from mirastream.groq._ratelimits import RateLimits
 
 if TYPE_CHECKING:
     from mirastream._structured import AsyncStructuredStream, StructuredStream
@@ -133,15 +135,26 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
-        if self.stream:
-            raw = client.chat.completions.create(
-                messages=messages, model=self.model, stream=True, **request.params
+        observer = begin(self.model, request.messages, request.params, self.stream, client)
+        try:
+            if self.stream:
+                raw = client.chat.completions.create(
+                    messages=messages, model=self.model, stream=True, **request.params
+                )
+                state = self._stream_state(request, start)
+                return self._wrap(GroqStream(raw, observer=observer, **state))
+            # The raw response keeps the headers (rate limits) a ChatCompletion loses.
+            answer = client.chat.completions.with_raw_response.create(
+                messages=messages, model=self.model, **request.params
             )
-            return self._wrap(GroqStream(raw, **self._stream_state(request, start)))
-        completion = client.chat.completions.create(
-            messages=messages, model=self.model, **request.params
-        )
-        return self._finish(request, completion, start)
+            result = self._finish(request, answer.parse(), start, answer.rate_limits, observer)
+        except BaseException as exc:
+            if observer is not None:
+                observer.failed(exc)
+            raise
+        if observer is not None:
+            observer.end()
+        return result
 
     async def arun(self, request: _Request) -> Any:
         client: AsyncGroq = request.client or default_async_client()
@@ -151,15 +164,26 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
-        if self.stream:
-            raw = await client.chat.completions.create(
-                messages=messages, model=self.model, stream=True, **request.params
+        observer = begin(self.model, request.messages, request.params, self.stream, client)
+        try:
+            if self.stream:
+                raw = await client.chat.completions.create(
+                    messages=messages, model=self.model, stream=True, **request.params
+                )
+                state = self._stream_state(request, start)
+                return self._wrap(AsyncGroqStream(raw, observer=observer, **state))
+            answer = await client.chat.completions.with_raw_response.create(
+                messages=messages, model=self.model, **request.params
             )
-            return self._wrap(AsyncGroqStream(raw, **self._stream_state(request, start)))
-        completion = await client.chat.completions.create(
-            messages=messages, model=self.model, **request.params
-        )
-        return self._finish(request, completion, start)
+            completion = await answer.parse()
+            result = self._finish(request, completion, start, answer.rate_limits, observer)
+        except BaseException as exc:
+            if observer is not None:
+                observer.failed(exc)
+            raise
+        if observer is not None:
+            observer.end()
+        return result
 
     def _stream_state(self, request: _Request, start: float) -> dict[str, Any]:
         return {
@@ -172,16 +196,28 @@ class _Call:
             "start_time": start,
         }
 
-    def _finish(self, request: _Request, completion: Any, start: float) -> Any:
+    def _finish(
+        self,
+        request: _Request,
+        completion: Any,
+        start: float,
+        rate_limits: RateLimits | None = None,
+        observer: Observer | None = None,
+    ) -> Any:
+        end = _now_ms()
         response = GroqCallResponse(
             completion,
             messages=request.messages,
             toolkit=request.toolkit,
             start_time=start,
-            end_time=_now_ms(),
+            end_time=end,
             model=self.model,
             call_params=request.params,
+            first_token_time=end,  # a non-stream answer arrives whole
+            rate_limits=rate_limits,
         )
+        if observer is not None:
+            observer.response(response)
         if self.response_model is not None:
             from mirastream._structured import parse_structured
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mirastream._costs import CostMetadata, compute_cost
+from mirastream._timing import CallTimings
+from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq.types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -124,7 +126,7 @@ class GroqCallResponseChunk(UsageTokens):
         return f"GroqCallResponseChunk(content={self.content!r})"
 
 
-class GroqCallResponse(UsageTokens):
+class GroqCallResponse(UsageTokens, CallTimings):
     """The complete result of a call.
 
     Args:
@@ -136,6 +138,9 @@ class GroqCallResponse(UsageTokens):
         end_time: When the last byte arrived, in ms since the epoch.
         model: The model requested (used for pricing if the response names none).
         call_params: The request parameters used.
+        first_token_time: When the first content, reasoning or tool call arrived, in ms
+            since the epoch (for a non-stream call: when the body arrived).
+        rate_limits: Groq's ``x-ratelimit-*`` headers of the answer, parsed.
     """
 
     def __init__(
@@ -149,11 +154,13 @@ class GroqCallResponse(UsageTokens):
         end_time: float = 0.0,
         model: str | None = None,
         call_params: dict[str, Any] | None = None,
+        first_token_time: float | None = None,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.response = response
         self.messages = messages
         self.start_time = start_time
-        self.end_time = end_time
+        self.end_time: float = end_time
         self.call_params = call_params or {}
         self._toolkit = toolkit
         self._tools = tools
@@ -161,6 +168,17 @@ class GroqCallResponse(UsageTokens):
         choices = response.choices
         self._message = choices[0].message if choices else None
         self._cost: CostMetadata | None = None
+        self._rate_limits = rate_limits if rate_limits is not None else RateLimits()
+        # An answer with no content, reasoning or tool call has no first token.
+        has_output = self._message is not None and bool(
+            self._message.content or self._message.reasoning or self._message.tool_calls
+        )
+        self.first_token_time = first_token_time if has_output else None
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` headers, parsed (all ``None`` when not known)."""
+        return self._rate_limits
 
     @property
     def content(self) -> str:

@@ -30,6 +30,8 @@ from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from mirastream.groq._raw_response import AsyncCompletionsWithRawResponse, AsyncCompletionsWithStreamingResponse
+
 __all__ = ["AsyncGroq"]
 
 
@@ -140,6 +142,20 @@ class AsyncCompletions:
 
     def __init__(self, client: AsyncGroq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """``create`` returning the raw HTTP response (headers, ``parse()``), as in the SDK."""
+        from mirastream.groq._raw_response import AsyncCompletionsWithRawResponse
+
+        return AsyncCompletionsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        """``create`` as a context manager around the raw response, as in the SDK."""
+        from mirastream.groq._raw_response import AsyncCompletionsWithStreamingResponse
+
+        return AsyncCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(

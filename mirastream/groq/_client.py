@@ -35,6 +35,8 @@ from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from mirastream.groq._raw_response import CompletionsWithRawResponse, CompletionsWithStreamingResponse
+
 __all__ = ["BaseClient", "Groq", "Timeout", "completion_from_response"]
 
 Timeout = float | httpx.Timeout | None
@@ -205,6 +207,20 @@ class Completions:
 
     def __init__(self, client: Groq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """``create`` returning the raw HTTP response (headers, ``parse()``), as in the SDK."""
+        from mirastream.groq._raw_response import CompletionsWithRawResponse
+
+        return CompletionsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        """``create`` as a context manager around the raw response, as in the SDK."""
+        from mirastream.groq._raw_response import CompletionsWithStreamingResponse
+
+        return CompletionsWithStreamingResponse(self)
 
     @overload
     def create(

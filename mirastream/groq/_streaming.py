@@ -23,6 +23,7 @@ from mirastream.errors import (
 )
 from mirastream.groq._closing import AsyncResponseGuard, ResponseGuard
 from mirastream.groq._closing import close as close_response
+from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq._sse import SSEDecoder
 from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
 
@@ -311,6 +312,11 @@ class Stream(Generic[T]):
         request_id: str | None = self.response.headers.get("x-request-id")
         return request_id
 
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` response headers, parsed."""
+        return RateLimits.from_headers(self.response.headers)
+
 
 class AsyncStream(Generic[T]):
     """The async twin of :class:`Stream`: ``async for``, ``async with``, ``await close()``.
@@ -355,3 +361,8 @@ class AsyncStream(Generic[T]):
         """The ``x-request-id`` response header."""
         request_id: str | None = self.response.headers.get("x-request-id")
         return request_id
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` response headers, parsed."""
+        return RateLimits.from_headers(self.response.headers)
