@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 
     from mirastream._observe import Observer
     from mirastream._toolkit import Toolkit
-    from mirastream.groq._ratelimits import RateLimits
     from mirastream._tools import GroqTool
+    from mirastream.groq._ratelimits import RateLimits
 
 __all__ = ["AsyncGroqStream", "GroqStream"]
 

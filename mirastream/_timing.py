@@ -53,13 +53,17 @@ class CallTimings:
 
     @property
     def time_to_first_token(self) -> float | None:
-        """Milliseconds from the call to the first chunk carrying content, reasoning or a
-        tool call; ``None`` if none came."""
+        """Milliseconds from the call to the first content, reasoning or tool call.
+
+        ``None`` if none came.
+        """
         first = self.first_token_time
         return None if first is None else first - self.start_time
 
     @property
     def tokens_per_second(self) -> float | None:
-        """Output tokens per second from the first token to the end (``None`` until usage
-        arrives, and for a non-stream call, whose answer arrives whole)."""
+        """Output tokens per second, from the first token to the end.
+
+        ``None`` until usage arrives, and for a non-stream call, whose answer arrives whole.
+        """
         return tokens_per_second(self.output_tokens, self.first_token_time, self.end_time)

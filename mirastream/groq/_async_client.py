@@ -30,7 +30,10 @@ from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from mirastream.groq._raw_response import AsyncCompletionsWithRawResponse, AsyncCompletionsWithStreamingResponse
+    from mirastream.groq._raw_response import (
+        AsyncCompletionsWithRawResponse,
+        AsyncCompletionsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncGroq"]
 

@@ -35,7 +35,10 @@ from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from mirastream.groq._raw_response import CompletionsWithRawResponse, CompletionsWithStreamingResponse
+    from mirastream.groq._raw_response import (
+        CompletionsWithRawResponse,
+        CompletionsWithStreamingResponse,
+    )
 
 __all__ = ["BaseClient", "Groq", "Timeout", "completion_from_response"]
 
