@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from mirastream._stream import AsyncGroqStream, GroqStream
     from mirastream._structured import AsyncStructuredStream, StructuredStream
     from mirastream._tools import GroqTool
+    from mirastream.groq._ratelimits import RateLimits
 
 __version__ = "0.1.0"
 
@@ -66,6 +67,7 @@ _LAZY = {
     "GroqTool": "mirastream._tools",
     "Messages": "mirastream._prompts",
     "ModelPrice": "mirastream._prices",
+    "RateLimits": "mirastream.groq._ratelimits",
     "StructuredStream": "mirastream._structured",
     "groq_call": "mirastream._call",
     "prices": "mirastream._prices",
@@ -111,6 +113,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimits",
     "StreamConsumedError",
     "StreamDecodeError",
     "StreamError",

@@ -29,6 +29,7 @@ from mirastream.errors import (
 )
 from mirastream.groq._async_client import AsyncGroq
 from mirastream.groq._client import Groq
+from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimits",
     "Stream",
     "StreamConsumedError",
     "StreamDecodeError",
