@@ -14,6 +14,7 @@ import httpx
 
 from mirastream.errors import APIConnectionError, APITimeoutError
 from mirastream.groq._client import BaseClient, Timeout, completion_from_response
+from mirastream.groq._logs import log_failure, log_response, log_retry
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
 from mirastream.groq._request import (
     DEFAULT_HTTP_OPTIONS,
@@ -94,18 +95,23 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
                 response = await self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 if retries < config.max_retries:
-                    await anyio.sleep(retry_delay(retries, config.max_retries, None))
+                    delay = retry_delay(retries, config.max_retries, None)
+                    log_retry(body, retries + 1, delay, error=exc)
+                    await anyio.sleep(delay)
                     retries += 1
                     continue
+                log_failure(body, exc)
                 if isinstance(exc, httpx.TimeoutException):
                     raise APITimeoutError(request=request) from exc
                 raise APIConnectionError(f"Connection error: {exc!r}", request=request) from exc
             if response.is_success:
+                log_response(body, response)
                 return response
             if retries < config.max_retries and should_retry(
                 response.status_code, response.headers
             ):
                 delay = retry_delay(retries, config.max_retries, response.headers)
+                log_retry(body, retries + 1, delay, response=response)
                 await response.aclose()
                 await anyio.sleep(delay)
                 retries += 1
@@ -114,6 +120,7 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
                 await response.aread()
             finally:
                 await response.aclose()
+            log_response(body, response)
             raise make_status_error(response)
 
     async def close(self) -> None:

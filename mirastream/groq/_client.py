@@ -17,6 +17,7 @@ from jiter import from_json
 
 from mirastream.errors import APIConnectionError, APIError, APITimeoutError
 from mirastream.groq._closing import drain_deferred
+from mirastream.groq._logs import log_failure, log_response, log_retry
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
 from mirastream.groq._request import (
     DEFAULT_HTTP_OPTIONS,
@@ -159,18 +160,23 @@ class Groq(BaseClient[httpx.Client]):
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 if retries < config.max_retries:
-                    time.sleep(retry_delay(retries, config.max_retries, None))
+                    delay = retry_delay(retries, config.max_retries, None)
+                    log_retry(body, retries + 1, delay, error=exc)
+                    time.sleep(delay)
                     retries += 1
                     continue
+                log_failure(body, exc)
                 if isinstance(exc, httpx.TimeoutException):
                     raise APITimeoutError(request=request) from exc
                 raise APIConnectionError(f"Connection error: {exc!r}", request=request) from exc
             if response.is_success:
+                log_response(body, response)
                 return response
             if retries < config.max_retries and should_retry(
                 response.status_code, response.headers
             ):
                 delay = retry_delay(retries, config.max_retries, response.headers)
+                log_retry(body, retries + 1, delay, response=response)
                 response.close()
                 time.sleep(delay)
                 retries += 1
@@ -179,6 +185,7 @@ class Groq(BaseClient[httpx.Client]):
                 response.read()
             finally:
                 response.close()
+            log_response(body, response)
             raise make_status_error(response)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ loops that feed it from httpx and translate transport failures once.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -23,6 +24,7 @@ from mirastream.errors import (
 )
 from mirastream.groq._closing import AsyncResponseGuard, ResponseGuard
 from mirastream.groq._closing import close as close_response
+from mirastream.groq._logs import debug_enabled, log_stream_end
 from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq._sse import SSEDecoder
 from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
@@ -101,6 +103,11 @@ class ChunkDecoder:
             return None
         chunk = self._last = chunk_from_json(obj)
         return chunk
+
+    @property
+    def last(self) -> ChatCompletionChunk | None:
+        """The last chunk decoded, if any."""
+        return self._last
 
     @property
     def finished(self) -> bool:
@@ -207,6 +214,7 @@ async def _adrain(body: AsyncIterator[bytes]) -> None:
 def _iterate(guard: ResponseGuard) -> Iterator[ChatCompletionChunk]:
     response = guard.response
     decoder = ChunkDecoder(response.request)
+    log = debug_enabled()  # once per stream
     try:
         try:
             body = _body(response)
@@ -229,11 +237,14 @@ def _iterate(guard: ResponseGuard) -> Iterator[ChatCompletionChunk]:
             raise decoder.error
     finally:
         close_response(response)  # may run in a garbage collection: see _closing
+        if log:
+            log_stream_end(response, decoder.last, decoder.stopped, sys.exc_info()[1])
 
 
 async def _aiterate(guard: AsyncResponseGuard) -> AsyncIterator[ChatCompletionChunk]:
     response = guard.response
     decoder = ChunkDecoder(response.request)
+    log = debug_enabled()  # once per stream
     try:
         try:
             body = _abody(response)
@@ -255,6 +266,8 @@ async def _aiterate(guard: AsyncResponseGuard) -> AsyncIterator[ChatCompletionCh
             raise decoder.error
     finally:
         await response.aclose()
+        if log:
+            log_stream_end(response, decoder.last, decoder.stopped, sys.exc_info()[1])
 
 
 def _running_loop() -> Any:
