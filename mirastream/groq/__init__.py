@@ -30,14 +30,17 @@ from mirastream.errors import (
 from mirastream.groq._async_client import AsyncGroq
 from mirastream.groq._client import Groq
 from mirastream.groq._ratelimits import RateLimits
+from mirastream.groq._raw_response import APIResponse, AsyncAPIResponse
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncGroq",
     "AsyncStream",
     "AuthenticationError",
