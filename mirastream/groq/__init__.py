@@ -33,6 +33,14 @@ from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq._raw_response import APIResponse, AsyncAPIResponse
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
+GroqError = MirastreamError
+"""The groq SDK's base error, for ``except GroqError:`` in drop-in code.
+
+In the SDK, ``GroqError`` is the base of ``APIError`` (and is raised alone for a missing
+API key). Here it is the same class as :class:`~mirastream.errors.MirastreamError`, the
+base of every error mirastream raises, so such a clause catches what it caught before.
+"""
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -48,6 +56,7 @@ __all__ = [
     "ChunkDecoder",
     "ConflictError",
     "Groq",
+    "GroqError",
     "InternalServerError",
     "MirastreamError",
     "NotFoundError",
