@@ -74,7 +74,7 @@ def _elapsed_ms(response: httpx.Response) -> str:
     try:
         return f"{response.elapsed.total_seconds() * 1000:.0f} ms"
     except RuntimeError:  # a streamed body: elapsed is known only once it is closed
-        return "headers"
+        return "body streaming"
 
 
 def log_response(body: dict[str, Any], response: httpx.Response) -> None:
