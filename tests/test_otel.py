@@ -13,7 +13,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -233,3 +235,50 @@ def test_the_core_never_imports_opentelemetry() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+class _SpanTransport(httpx.HTTPTransport):
+    """Opens a span around each request, as an HTTP instrumentation does."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        super().__init__()
+        self._tracer = tracer
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._tracer.start_as_current_span("POST"):
+            return super().handle_request(request)
+
+
+class _AsyncSpanTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, tracer: trace.Tracer) -> None:
+        super().__init__()
+        self._tracer = tracer
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with self._tracer.start_as_current_span("POST"):
+            return await super().handle_async_request(request)
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_the_http_span_is_a_child_of_the_call_span(
+    drv: Driver, srv: GroqServer, traces: Traces, stream: bool
+) -> None:
+    tracer = traces.provider.get_tracer("test")
+    http: httpx.Client | httpx.AsyncClient
+    if drv.is_async:
+        http = httpx.AsyncClient(transport=_AsyncSpanTransport(tracer))
+        client: Groq | AsyncGroq = AsyncGroq(api_key="k", base_url=srv.base_url, http_client=http)
+    else:
+        http = httpx.Client(transport=_SpanTransport(tracer))
+        client = Groq(api_key="k", base_url=srv.base_url, http_client=http)
+    drv._clients += [http, client]
+    instrument(tracer_provider=traces.provider)
+    with tracer.start_as_current_span("app") as app:
+        result = await drv.call(echo, MODEL, stream=stream, client=client)("hi")
+        if stream:
+            await drv.iterate(result)
+        assert trace.get_current_span() is app  # the call's span is current no longer
+    spans = {span.name: span for span in traces.spans}
+    call, post = spans[f"chat {MODEL}"], spans["POST"]
+    assert call.parent is not None and call.parent.span_id == app.get_span_context().span_id
+    assert post.parent is not None and post.parent.span_id == call.context.span_id

@@ -13,9 +13,10 @@ import functools
 import inspect
 import weakref
 from collections.abc import Callable, Sequence
+from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from mirastream import __version__
@@ -43,21 +44,33 @@ _NAME = "otel"  # one observer per call from this integration, however it was tu
 class _SpanObserver:
     """Turns what becomes of one call into its span (see ``mirastream._observe``)."""
 
-    __slots__ = ("__weakref__", "_finalizer", "_span")
+    __slots__ = ("__weakref__", "_finalizer", "_span", "_token")
 
     def __init__(self, tracer: trace.Tracer, start: CallStart) -> None:
         self._span = tracer.start_span(
             span_name(start.model), kind=SpanKind.CLIENT, attributes=request_attributes(start)
         )
         self._finalizer: weakref.finalize[Any, Any] | None = None
+        # The span is current while the request is sent (an HTTP instrumentation's span
+        # becomes its child), until the answer or the stream is there: the same task.
+        self._token: Token[context.Context] | None = context.attach(
+            trace.set_span_in_context(self._span)
+        )
+
+    def _sent(self) -> None:
+        if self._token is not None:
+            context.detach(self._token)
+            self._token = None
 
     def response(self, response: GroqCallResponse) -> None:
+        self._sent()
         self._span.set_attributes(result_attributes(response))
 
     def end(self) -> None:
         self._span.end()
 
     def watch(self, stream: _StreamState) -> None:
+        self._sent()
         # Holds the observer, not the stream: the stream can still be freed.
         self._finalizer = weakref.finalize(stream, self._abandoned)
 
@@ -76,6 +89,7 @@ class _SpanObserver:
         span.end(end_time=end_time)
 
     def failed(self, error: BaseException) -> None:
+        self._sent()
         if self._span.is_recording():
             self._record_error(error)
             self._span.end()
