@@ -26,7 +26,8 @@ from test_signals import GROQ_HEADERS
 from mirastream import GroqCallResponse, RateLimitError
 from mirastream.groq import AsyncGroq, Groq
 from mirastream.integrations.otel import instrument, uninstrument, with_otel
-from mirastream.testing import ErrorReply, GroqServer, Usage, script
+from mirastream.integrations.otel._attributes import input_messages
+from mirastream.testing import ErrorReply, GroqServer, ToolCall, Usage, script
 
 pytestmark = pytest.mark.anyio
 __all__ = ["drv", "srv"]  # fixtures, imported for pytest
@@ -282,3 +283,69 @@ async def test_the_http_span_is_a_child_of_the_call_span(
     call, post = spans[f"chat {MODEL}"], spans["POST"]
     assert call.parent is not None and call.parent.span_id == app.get_span_context().span_id
     assert post.parent is not None and post.parent.span_id == call.context.span_id
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_capture_content_records_the_messages(
+    drv: Driver, srv: GroqServer, traces: Traces, stream: bool
+) -> None:
+    srv.enqueue(
+        script(
+            "Sunny.",
+            reasoning="Check the tool.",
+            tool_calls=[ToolCall("get_weather", {"city": "Lisbon"}, id="call_1")],
+        )
+    )
+    client = drv.client(srv)
+    instrument(tracer_provider=traces.provider, capture_content=True)
+    result = await drv.call(echo, MODEL, stream=stream, client=client)("Weather in Lisbon?")
+    if stream:
+        await drv.iterate(result)
+    got = attrs(traces.only())
+    assert json.loads(got["gen_ai.input.messages"]) == [
+        {"role": "user", "parts": [{"type": "text", "content": "Weather in Lisbon?"}]}
+    ]
+    assert json.loads(got["gen_ai.output.messages"]) == [
+        {
+            "role": "assistant",
+            "parts": [
+                {"type": "reasoning", "content": "Check the tool."},
+                {"type": "text", "content": "Sunny."},
+                {
+                    "type": "tool_call",
+                    "id": "call_1",
+                    "name": "get_weather",
+                    "arguments": {"city": "Lisbon"},
+                },
+            ],
+            "finish_reason": "tool_calls",
+        }
+    ]
+
+
+def test_input_messages_in_the_conventions_parts_form() -> None:
+    history: list[dict[str, Any]] = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "text", "text": "Look"}, {"type": "image_url"}]},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {"id": "c1", "function": {"name": "f", "arguments": '{"a": 1}'}},
+                {"id": "c2", "function": {"name": "g", "arguments": "not json"}},
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "42"},
+    ]
+    assert json.loads(input_messages(history)) == [
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+        {"role": "user", "parts": [{"type": "text", "content": "Look"}, {"type": "image_url"}]},
+        {
+            "role": "assistant",
+            "parts": [
+                {"type": "tool_call", "id": "c1", "name": "f", "arguments": {"a": 1}},
+                {"type": "tool_call", "id": "c2", "name": "g", "arguments": "not json"},
+            ],
+        },
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1", "response": "42"}]},
+    ]

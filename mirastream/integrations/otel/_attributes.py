@@ -9,6 +9,7 @@ Nothing here reads request headers, so the API key cannot become an attribute.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
 __all__ = [
     "PROVIDER",
     "Attributes",
+    "content_attributes",
     "error_attributes",
+    "input_messages",
     "request_attributes",
     "result_attributes",
     "span_name",
@@ -146,3 +149,75 @@ def error_attributes(error: BaseException) -> Attributes:
     if isinstance(status, int):
         attributes["http.response.status_code"] = status
     return attributes
+
+
+def _text_parts(content: Any) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"type": "text", "content": content}] if content else []
+    parts: list[dict[str, Any]] = []
+    for part in content if isinstance(content, list) else ():
+        if isinstance(part, dict) and part.get("type") == "text":
+            parts.append({"type": "text", "content": part.get("text", "")})
+        elif isinstance(part, dict):
+            parts.append({"type": str(part.get("type", "unknown"))})  # images: not copied
+    return parts
+
+
+def _arguments(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def input_messages(messages: list[dict[str, Any]]) -> str:
+    """``gen_ai.input.messages``: the chat history in the conventions' parts form (JSON)."""
+    out = []
+    for message in messages:
+        role = message.get("role", "user")
+        parts = _text_parts(message.get("content"))
+        if role == "tool":
+            parts = [
+                {
+                    "type": "tool_call_response",
+                    "id": message.get("tool_call_id"),
+                    "response": message.get("content"),
+                }
+            ]
+        for call in message.get("tool_calls") or ():
+            function = call.get("function", {})
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": call.get("id"),
+                    "name": function.get("name"),
+                    "arguments": _arguments(function.get("arguments") or ""),
+                }
+            )
+        out.append({"role": role, "parts": parts})
+    return json.dumps(out, ensure_ascii=False)
+
+
+def content_attributes(start: CallStart, result: GroqCallResponse | _StreamState) -> Attributes:
+    """The opt-in content: ``gen_ai.input.messages`` and ``gen_ai.output.messages``."""
+    parts: list[dict[str, Any]] = []
+    if result.reasoning:
+        parts.append({"type": "reasoning", "content": result.reasoning})
+    if result.content:
+        parts.append({"type": "text", "content": result.content})
+    for call in result.tool_calls:
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": call.id,
+                "name": call.function.name,
+                "arguments": _arguments(call.function.arguments),
+            }
+        )
+    output: dict[str, Any] = {"role": "assistant", "parts": parts}
+    if result.finish_reasons:
+        output["finish_reason"] = result.finish_reasons[0]
+    return {
+        "gen_ai.input.messages": input_messages(start.messages),
+        "gen_ai.output.messages": json.dumps([output], ensure_ascii=False),
+    }

@@ -22,6 +22,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from mirastream import __version__
 from mirastream._observe import CallStart, install, scoped, uninstall
 from mirastream.integrations.otel._attributes import (
+    content_attributes,
     error_attributes,
     request_attributes,
     result_attributes,
@@ -44,9 +45,10 @@ _NAME = "otel"  # one observer per call from this integration, however it was tu
 class _SpanObserver:
     """Turns what becomes of one call into its span (see ``mirastream._observe``)."""
 
-    __slots__ = ("__weakref__", "_finalizer", "_span", "_token")
+    __slots__ = ("__weakref__", "_finalizer", "_span", "_start", "_token")
 
-    def __init__(self, tracer: trace.Tracer, start: CallStart) -> None:
+    def __init__(self, tracer: trace.Tracer, start: CallStart, capture_content: bool) -> None:
+        self._start = start if capture_content else None  # kept only to record the messages
         self._span = tracer.start_span(
             span_name(start.model), kind=SpanKind.CLIENT, attributes=request_attributes(start)
         )
@@ -65,6 +67,8 @@ class _SpanObserver:
     def response(self, response: GroqCallResponse) -> None:
         self._sent()
         self._span.set_attributes(result_attributes(response))
+        if self._start is not None:
+            self._span.set_attributes(content_attributes(self._start, response))
 
     def end(self) -> None:
         self._span.end()
@@ -81,6 +85,8 @@ class _SpanObserver:
         if not span.is_recording():
             return
         span.set_attributes(result_attributes(stream))
+        if self._start is not None:
+            span.set_attributes(content_attributes(self._start, stream))
         if stream.closed_early:
             span.set_attribute("mirastream.stream.closed_early", True)
         end_time = None if stream.end_time is None else int(stream.end_time * 1_000_000)
@@ -106,13 +112,17 @@ class _SpanObserver:
             self._span.end()
 
 
-def _factory(tracer_provider: trace.TracerProvider | None) -> Callable[[CallStart], Any]:
+def _factory(
+    tracer_provider: trace.TracerProvider | None, capture_content: bool
+) -> Callable[[CallStart], Any]:
     # A tracer from the global provider is a proxy until one is set: fine to keep.
     tracer = trace.get_tracer("mirastream", __version__, tracer_provider=tracer_provider)
-    return lambda start: _SpanObserver(tracer, start)
+    return lambda start: _SpanObserver(tracer, start, capture_content)
 
 
-def with_otel(*, tracer_provider: trace.TracerProvider | None = None) -> Callable[[F], F]:
+def with_otel(
+    *, tracer_provider: trace.TracerProvider | None = None, capture_content: bool = False
+) -> Callable[[F], F]:
     """Trace the calls a function makes: one span per call (Mirascope's decorator).
 
     Put it above ``@groq_call`` (or any function that makes decorated calls)::
@@ -124,11 +134,14 @@ def with_otel(*, tracer_provider: trace.TracerProvider | None = None) -> Callabl
     Args:
         tracer_provider: Where spans go; default: the global provider (see
             :func:`configure`).
+        capture_content: Also record the messages sent and the answer
+            (``gen_ai.input.messages`` / ``gen_ai.output.messages``, JSON); off by
+            default, as the conventions ask, since prompts may hold private data.
 
     Returns:
         A decorator for a plain or ``async def`` function.
     """
-    factory = _factory(tracer_provider)
+    factory = _factory(tracer_provider, capture_content)
 
     def decorate(fn: F) -> F:
         if inspect.iscoroutinefunction(fn):
@@ -150,13 +163,16 @@ def with_otel(*, tracer_provider: trace.TracerProvider | None = None) -> Callabl
     return decorate
 
 
-def instrument(*, tracer_provider: trace.TracerProvider | None = None) -> None:
+def instrument(
+    *, tracer_provider: trace.TracerProvider | None = None, capture_content: bool = False
+) -> None:
     """Trace every decorated call in the process, until :func:`uninstrument`.
 
     Args:
         tracer_provider: Where spans go; default: the global provider.
+        capture_content: Also record the messages and the answer (see :func:`with_otel`).
     """
-    install(_NAME, _factory(tracer_provider))
+    install(_NAME, _factory(tracer_provider, capture_content))
 
 
 def uninstrument() -> None:
