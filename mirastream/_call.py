@@ -14,12 +14,31 @@ import functools
 import inspect
 import weakref
 from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, Protocol, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    ParamSpec,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    overload,
+)
 
 from pydantic import BaseModel
 
+from mirastream._context import METADATA_ATTRIBUTE, CallContext
+from mirastream._json_mode import with_json_instruction
 from mirastream._observe import Observer, begin
-from mirastream._prompts import DynamicConfig, build_messages
+from mirastream._prompts import (
+    TEMPLATE_TEXT_ATTRIBUTE,
+    DynamicConfig,
+    build_messages,
+    call_arguments,
+    prompt_function,
+)
+from mirastream._response_models import ResponseShape, response_shape
 from mirastream._results import GroqCallResponse
 from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
 from mirastream._toolkit import Toolkit
@@ -59,10 +78,34 @@ def default_async_client() -> AsyncGroq:
     return client
 
 
+class StreamConfig(TypedDict, total=False):
+    """``stream=`` as a dict: ``{"partial_tools": True}`` also yields partial tools."""
+
+    partial_tools: bool
+
+
+def _stream_mode(stream: bool | StreamConfig) -> tuple[bool, bool]:
+    """``(stream, partial_tools)`` from ``stream=``; anything else is a ``TypeError``."""
+    if isinstance(stream, bool):
+        return stream, False
+    if isinstance(stream, dict):
+        unknown = set(stream) - {"partial_tools"}
+        partial = stream.get("partial_tools", False)
+        if unknown or not isinstance(partial, bool):
+            raise TypeError(
+                f"stream={stream!r}: a stream config takes only 'partial_tools' (a bool)"
+            )
+        return True, partial
+    raise TypeError(
+        f"stream= takes a bool or a stream config such as {{'partial_tools': True}}, "
+        f"got {type(stream).__name__}"
+    )
+
+
 class _Request:
     """One call's resolved request: what to send, with which client and tools."""
 
-    __slots__ = ("client", "messages", "params", "toolkit")
+    __slots__ = ("client", "context", "messages", "params", "toolkit")
 
     def __init__(
         self,
@@ -70,11 +113,13 @@ class _Request:
         params: dict[str, Any],
         toolkit: Toolkit | None,
         client: Any,
+        context: CallContext,
     ) -> None:
         self.messages = messages
         self.params = params
         self.toolkit = toolkit
         self.client = client
+        self.context = context
 
 
 class _Call:
@@ -84,18 +129,22 @@ class _Call:
         self,
         model: str,
         *,
-        stream: bool,
+        stream: bool | StreamConfig,
         tools: Sequence[Any] | None,
-        response_model: type[BaseModel] | None,
+        response_model: Any,
         json_mode: bool,
         output_parser: Callable[[Any], Any] | None,
         client: Groq | AsyncGroq | None,
         call_params: dict[str, Any] | None,
     ) -> None:
         self.model = model
-        self.stream = stream
+        self.stream, self.partial_tools = _stream_mode(stream)
         self.tools = list(tools or ())
-        self.response_model = response_model
+        self.shape: ResponseShape | None = (
+            None if response_model is None else response_shape(response_model)
+        )
+        # The model the request asks for and partial parsing builds (see _response_models).
+        self.response_model = None if self.shape is None else self.shape.model
         self.json_mode = json_mode
         self.output_parser = output_parser
         self.client = client
@@ -113,13 +162,20 @@ class _Call:
             params["tools"] = toolkit.schemas
         if self.json_mode:
             params.setdefault("response_format", {"type": "json_object"})
+            messages = with_json_instruction(messages, self.response_model)
         if self.response_model is not None:
             from mirastream._structured import prepare_structured
 
             messages, params = prepare_structured(
                 self.response_model, self.json_mode, messages, params
             )
-        return _Request(messages, params, toolkit, config.get("client") or self.client)
+        context = CallContext(
+            metadata=config.get("metadata", getattr(fn, METADATA_ATTRIBUTE, None)),
+            prompt_template=getattr(fn, TEMPLATE_TEXT_ATTRIBUTE, None),
+            fn_args=call_arguments(fn, args, kwargs),
+            dynamic_config=config,
+        )
+        return _Request(messages, params, toolkit, config.get("client") or self.client, context)
 
     def _toolkit_for(self, config: DynamicConfig) -> Toolkit | None:
         dynamic = config.get("tools")
@@ -154,7 +210,7 @@ class _Call:
                     messages=messages, model=self.model, stream=True, **request.params
                 )
                 state = self._stream_state(request, start)
-                return self._wrap(GroqStream(raw, observer=observer, **state))
+                return self._wrap(self._stream_class(GroqStream)(raw, observer=observer, **state))
             # The raw response keeps the headers (rate limits) a ChatCompletion loses.
             answer = client.chat.completions.with_raw_response.create(
                 messages=messages, model=self.model, **request.params
@@ -183,7 +239,8 @@ class _Call:
                     messages=messages, model=self.model, stream=True, **request.params
                 )
                 state = self._stream_state(request, start)
-                return self._wrap(AsyncGroqStream(raw, observer=observer, **state))
+                stream_class = self._stream_class(AsyncGroqStream)
+                return self._wrap(stream_class(raw, observer=observer, **state))
             answer = await client.chat.completions.with_raw_response.create(
                 messages=messages, model=self.model, **request.params
             )
@@ -197,8 +254,16 @@ class _Call:
             observer.end()
         return result
 
+    def _stream_class(self, base: type[Any]) -> type[Any]:
+        if not self.partial_tools:
+            return base
+        from mirastream._partial_tools import AsyncPartialToolStream, PartialToolStream
+
+        return PartialToolStream if base is GroqStream else AsyncPartialToolStream
+
     def _stream_state(self, request: _Request, start: float) -> dict[str, Any]:
         return {
+            "context": request.context,
             "messages": request.messages,
             "model": self.model,
             # A structured stream yields models, not tools: its calls (the forced one
@@ -225,40 +290,45 @@ class _Call:
             end_time=end,
             model=self.model,
             call_params=request.params,
+            context=request.context,
             first_token_time=end,  # a non-stream answer arrives whole
             rate_limits=rate_limits,
         )
         if observer is not None:
             observer.response(response)
-        if self.response_model is not None:
-            from mirastream._structured import parse_structured
+        if self.shape is not None:
+            from mirastream._response_models import structured_value
 
-            return parse_structured(self.response_model, response, self.json_mode)
+            value = structured_value(self.shape, response, self.json_mode)
+            return self.output_parser(value) if self.output_parser is not None else value
         if self.output_parser is not None:
             return self.output_parser(response)
         return response
 
     def _wrap(self, stream: GroqStream | AsyncGroqStream) -> Any:
         """The stream to return: as it is, or yielding partial models."""
-        if self.response_model is None:
+        if self.shape is None:
             return stream
         from mirastream._structured import AsyncStructuredStream, StructuredStream
 
+        unwrap = self.shape.partial_value if self.shape.wrapped else None
         if isinstance(stream, GroqStream):
-            return StructuredStream(stream, self.response_model, self.json_mode)
-        return AsyncStructuredStream(stream, self.response_model, self.json_mode)
+            return StructuredStream(stream, self.shape.model, self.json_mode, unwrap=unwrap)
+        return AsyncStructuredStream(stream, self.shape.model, self.json_mode, unwrap=unwrap)
 
-    def decorate(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(self, decorated: Callable[..., Any]) -> Callable[..., Any]:
+        # Under @prompt_template, the function it wraps (which @metadata marks too).
+        fn = prompt_function(decorated)
         if inspect.iscoroutinefunction(fn):
 
-            @functools.wraps(fn)
+            @functools.wraps(decorated)
             async def async_call(*args: Any, **kwargs: Any) -> Any:
                 result = await fn(*args, **kwargs)
                 return await self.arun(self.request(fn, result, args, kwargs))
 
             return async_call
 
-        @functools.wraps(fn)
+        @functools.wraps(decorated)
         def call(*args: Any, **kwargs: Any) -> Any:
             return self.run(self.request(fn, fn(*args, **kwargs), args, kwargs))
 
@@ -303,6 +373,10 @@ class _ValueDecorator(Protocol, Generic[R_co]):
     ) -> Callable[P, Coroutine[Any, Any, R_co]]: ...
     @overload
     def __call__(self, fn: Callable[P, Any]) -> Callable[P, R_co]: ...
+
+
+class _AnyDecorator(Protocol):
+    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]: ...
 
 
 @overload
@@ -365,14 +439,26 @@ def groq_call(
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
 ) -> _ResponseDecorator: ...
+@overload
 def groq_call(
     model: str,
     *,
-    stream: bool = False,
+    stream: bool | StreamConfig = False,
     tools: Sequence[Any] | None = None,
-    response_model: type[BaseModel] | None = None,
+    response_model: Any = None,
     json_mode: bool = False,
-    output_parser: Callable[[GroqCallResponse], Any] | None = None,
+    output_parser: None = None,
+    client: Groq | AsyncGroq | None = None,
+    call_params: dict[str, Any] | None = None,
+) -> _AnyDecorator: ...
+def groq_call(
+    model: str,
+    *,
+    stream: bool | StreamConfig = False,
+    tools: Sequence[Any] | None = None,
+    response_model: Any = None,
+    json_mode: bool = False,
+    output_parser: Callable[[Any], Any] | None = None,
     client: Groq | AsyncGroq | None = None,
     call_params: dict[str, Any] | None = None,
 ) -> Any:
@@ -380,14 +466,20 @@ def groq_call(
 
     Args:
         model: The model id, e.g. ``"llama-3.1-8b-instant"``.
-        stream: ``True`` to get a :class:`GroqStream` (``AsyncGroqStream`` for ``async def``).
+        stream: ``True`` to get a :class:`GroqStream` (``AsyncGroqStream`` for ``async def``);
+            ``{"partial_tools": True}`` also yields partial tools (``tool.delta``) while
+            a tool call's arguments arrive. Anything else is a ``TypeError``.
         tools: Tools the model may call: ``GroqTool`` subclasses, plain functions
             (documented by their docstrings), or pydantic models.
-        response_model: A pydantic model for structured output; with ``stream=True``,
-            iteration yields partial models as the JSON arrives.
+        response_model: A pydantic model for structured output, or a type pydantic
+            validates (``str``, ``int``, ``list[...]``, ``Literal``, ``Enum``,
+            ``Annotated`` ...), whose value is returned; with ``stream=True``, iteration
+            yields partial values as the JSON arrives. A returned model carries its
+            ``GroqCallResponse`` as ``._response``.
         json_mode: Ask Groq for a JSON object (``response_format``); with a
             ``response_model``, use JSON mode instead of a forced tool call.
-        output_parser: Applied to the ``GroqCallResponse`` of a non-stream call.
+        output_parser: Applied to the ``GroqCallResponse`` of a non-stream call (to the
+            structured value, with a ``response_model``).
         client: A ``mirastream.groq.Groq`` / ``AsyncGroq``; default: one from the environment.
         call_params: Request parameters (``temperature``, ``tool_choice``,
             ``parallel_tool_calls``, ``reasoning_format`` ...).
@@ -396,7 +488,7 @@ def groq_call(
         A decorator for a prompt function returning a ``str``, a list of messages, or
         (with ``@prompt_template``) ``None`` or a dynamic config.
     """
-    if output_parser is not None and stream:
+    if output_parser is not None and stream is not False:
         raise TypeError("output_parser applies to stream=False calls only")
     call = _Call(
         model,

@@ -44,6 +44,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 
 from mirastream._partial_json import PartialJSONParser
 from mirastream._partial_shapes import model_shape, partial_of
+from mirastream._validation import StructuredValidationError
 from mirastream.errors import StructuredOutputError
 
 __all__ = ["PartialStream", "partial_of"]
@@ -191,5 +192,8 @@ class PartialStream(Generic[ModelT]):
                 message = f"The answer for {name} is not valid JSON: {detail}"
             else:
                 message = f"The answer does not validate as {name}: {exc}"
-                raise StructuredOutputError(message, raw=raw, errors=errors) from exc
+                # Also a pydantic ValidationError, as Mirascope code catches it.
+                raise StructuredValidationError(
+                    message, raw=raw, errors=errors, title=name
+                ) from exc
             raise StructuredOutputError(message, raw=raw, errors=[]) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mirastream._context import CallContext, CallContextView
 from mirastream._costs import CostMetadata, compute_cost
 from mirastream._timing import CallTimings
 from mirastream.groq._ratelimits import RateLimits
@@ -133,7 +134,7 @@ class GroqCallResponseChunk(UsageTokens):
         return f"GroqCallResponseChunk(content={self.content!r})"
 
 
-class GroqCallResponse(UsageTokens, CallTimings):
+class GroqCallResponse(UsageTokens, CallContextView, CallTimings):
     """The complete result of a call.
 
     Args:
@@ -145,6 +146,7 @@ class GroqCallResponse(UsageTokens, CallTimings):
         end_time: When the last byte arrived, in ms since the epoch.
         model: The model requested (used for pricing if the response names none).
         call_params: The request parameters used.
+        context: What the call was made from (metadata, template, arguments ...).
         first_token_time: When the first content, reasoning or tool call arrived, in ms
             since the epoch (for a non-stream call: when the body arrived).
         rate_limits: Groq's ``x-ratelimit-*`` headers of the answer, parsed.
@@ -161,10 +163,12 @@ class GroqCallResponse(UsageTokens, CallTimings):
         end_time: float = 0.0,
         model: str | None = None,
         call_params: dict[str, Any] | None = None,
+        context: CallContext | None = None,
         first_token_time: float | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
         self.response = response
+        self._context = context
         self.messages = messages
         self.start_time = start_time
         self.end_time: float = end_time
@@ -288,6 +292,17 @@ class GroqCallResponse(UsageTokens, CallTimings):
         from mirastream._toolkit import tool_message_params
 
         return tool_message_params(tools_and_outputs)
+
+    def model_dump(self) -> dict[str, Any]:
+        """The response and its call as plain data (Mirascope's ``model_dump()`` keys)."""
+        return {
+            **self._dump_fields(),
+            "response": self.response.to_dict(),
+            "message_param": self.message_param,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "cost": self.cost,
+        }
 
     def __str__(self) -> str:
         return self.content

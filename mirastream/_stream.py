@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Union
 
+from mirastream._context import CallContext, CallContextView
 from mirastream._costs import CostMetadata
 from mirastream._fold import StreamFold, ToolCallAssembly
 from mirastream._results import (
@@ -52,7 +53,7 @@ _new = object.__new__
 _now_ms = now_ms  # the call layer's clock too
 
 
-class _StreamState(UsageTokens, CallTimings):
+class _StreamState(UsageTokens, CallContextView, CallTimings):
     """What a high-level stream knows; everything except pulling raw chunks."""
 
     _stream: Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk]
@@ -65,8 +66,10 @@ class _StreamState(UsageTokens, CallTimings):
         toolkit: Toolkit | None = None,  # tool calls become tools only when tools were offered
         call_params: dict[str, Any] | None = None,
         start_time: float | None = None,
+        context: CallContext | None = None,
         observer: Observer | None = None,
     ) -> None:
+        self._context = context
         self._fold = StreamFold()
         self._toolkit = toolkit
         self._tools: list[GroqTool] = []
@@ -258,6 +261,14 @@ class _StreamState(UsageTokens, CallTimings):
             self._fold.content, [call.to_dict() for call in self._fold.tool_calls]
         )
 
+    def tool_message_params(
+        self, tools_and_outputs: list[tuple[GroqTool, Any]]
+    ) -> list[dict[str, Any]]:
+        """Tool messages answering the model's calls (as ``GroqCallResponse``'s)."""
+        from mirastream._toolkit import tool_message_params
+
+        return tool_message_params(tools_and_outputs)
+
     @property
     def error(self) -> BaseException | None:
         """The error that ended the stream, if one did."""
@@ -293,6 +304,7 @@ class _StreamState(UsageTokens, CallTimings):
             end_time=self.end_time or _now_ms(),
             model=self._model,
             call_params=self.call_params,
+            context=self._context,
             first_token_time=self.first_token_time,
             rate_limits=self.rate_limits,
         )

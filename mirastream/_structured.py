@@ -4,7 +4,8 @@ Two ways to ask Groq, the same result:
 
 * default: a forced tool call; the model's JSON arrives as the tool call's arguments;
 * ``json_mode=True``: ``response_format={"type": "json_object"}`` and the schema in the
-  prompt; the JSON arrives as content.
+  prompt (``_json_mode``, added by the call for every JSON-mode request); the JSON
+  arrives as content.
 
 A :class:`StructuredStream` feeds those fragments to :class:`~mirastream._partial.PartialStream`
 (incremental, built once per model) and yields partial models, then the validated one.
@@ -12,15 +13,13 @@ A :class:`StructuredStream` feeds those fragments to :class:`~mirastream._partia
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from mirastream._partial import PartialStream
-from mirastream._tool_schema import parameters_schema
 from mirastream._tools import tool_from
 from mirastream.groq.types import ChatCompletionChunk
 
@@ -41,10 +40,6 @@ __all__ = [
 
 T = TypeVar("T", bound=BaseModel)
 
-_JSON_INSTRUCTION = (
-    "Respond only with a JSON object that matches this JSON schema, with no other text:\n"
-)
-
 
 def prepare_structured(
     model: type[BaseModel],
@@ -58,10 +53,8 @@ def prepare_structured(
         New ``(messages, params)``; the inputs are not modified.
     """
     params = dict(params)
-    if json_mode:  # response_format is set by the caller, as for any json_mode call
-        # The same cleaned schema the forced tool would carry, so both modes ask alike.
-        schema = json.dumps(parameters_schema(model), separators=(",", ":"))
-        return [*messages, {"role": "system", "content": _JSON_INSTRUCTION + schema}], params
+    if json_mode:  # response_format and the instruction are set by the caller
+        return messages, params
     tool = tool_from(model)
     params["tools"] = [*params.get("tools", ()), tool.tool_schema()]
     params["tool_choice"] = {"type": "function", "function": {"name": tool._name()}}
@@ -135,8 +128,12 @@ class _StructuredState(Generic[T]):
 
     stream: _StreamState
 
-    def __init__(self, model: type[T], json_mode: bool) -> None:
+    def __init__(
+        self, model: type[T], json_mode: bool, unwrap: Callable[[T], Any] | None = None
+    ) -> None:
         self.response_model = model
+        # For a response_model that is not a model (str, list[...]): yields its value.
+        self._unwrap = unwrap
         self.json_mode = json_mode
         self._fragments = _Fragments(model, json_mode)
         self._partial = PartialStream(model)
@@ -223,11 +220,16 @@ class _StructuredState(Generic[T]):
 
     def _feed(self, chunk: ChatCompletionChunk) -> T | None:
         fragment = self._fragments(chunk)
-        return self._partial.feed(fragment) if fragment else None
+        if not fragment:
+            return None
+        partial = self._partial.feed(fragment)
+        if partial is None or self._unwrap is None:
+            return partial
+        return self._unwrap(partial)  # type: ignore[no-any-return]
 
     def _finish(self) -> T:
         self._final = self._partial.finish()
-        return self._final
+        return self._final if self._unwrap is None else self._unwrap(self._final)
 
 
 class StructuredStream(_StructuredState[T]):
@@ -240,8 +242,14 @@ class StructuredStream(_StructuredState[T]):
 
     stream: GroqStream
 
-    def __init__(self, stream: GroqStream, model: type[T], json_mode: bool = False) -> None:
-        super().__init__(model, json_mode)
+    def __init__(
+        self,
+        stream: GroqStream,
+        model: type[T],
+        json_mode: bool = False,
+        unwrap: Callable[[T], Any] | None = None,
+    ) -> None:
+        super().__init__(model, json_mode, unwrap)
         self.stream = stream
 
     def __iter__(self) -> Iterator[T]:
@@ -272,8 +280,14 @@ class AsyncStructuredStream(_StructuredState[T]):
 
     stream: AsyncGroqStream
 
-    def __init__(self, stream: AsyncGroqStream, model: type[T], json_mode: bool = False) -> None:
-        super().__init__(model, json_mode)
+    def __init__(
+        self,
+        stream: AsyncGroqStream,
+        model: type[T],
+        json_mode: bool = False,
+        unwrap: Callable[[T], Any] | None = None,
+    ) -> None:
+        super().__init__(model, json_mode, unwrap)
         self.stream = stream
 
     async def __aiter__(self) -> AsyncIterator[T]:

@@ -342,6 +342,10 @@ def test_every_page_is_in_the_nav() -> None:
         "mirastream.groq.types",
         "mirastream.errors",
         "mirastream.testing",
+        "mirastream.core",
+        "mirastream.core.groq",
+        "mirastream.retries.tenacity",
+        "mirastream.llm",
     ],
 )
 def test_every_public_module_has_a_reference_page(module: str) -> None:

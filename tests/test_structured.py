@@ -609,17 +609,15 @@ async def test_request_body_json_mode(caller: Caller) -> None:
     assert body["response_format"] == {"type": "json_object"}
     assert "tools" not in body
     assert "tool_choice" not in body
-    user = {"role": "user", "content": "Recommend a science fiction book."}
-    assert user in body["messages"]
-    # The schema travels in a message: find it and parse it back.
-    schemas = []
-    for message in body["messages"]:
-        content = message["content"]
-        if message is not user and "{" in content:
-            schemas.append(json.loads(content[content.index("{") :]))
+    # Mirascope's JSON instruction, with the schema, ends the last user message.
+    (user,) = [m for m in body["messages"] if m["role"] == "user"]
+    question, instruction = user["content"].split("\n\n", 1)
+    assert question == "Recommend a science fiction book."
+    head = "For your final response, output ONLY a valid JSON dict (NOT THE SCHEMA) from the "
+    assert instruction.startswith(head + "content that adheres to this schema:\n")
+    schema = json.loads(instruction.split("schema:\n", 1)[1])
     # The same schema the forced tool carries in tool mode, so both modes ask alike.
-    assert schemas == [tool_from(Book).tool_schema()["function"]["parameters"]]
-    (schema,) = schemas
+    assert schema == tool_from(Book).tool_schema()["function"]["parameters"]
     assert set(schema["properties"]) == set(Book.model_fields)
     assert schema["properties"]["author"] == {"$ref": "#/$defs/Author"}
     assert body["stream"] is True
