@@ -349,3 +349,21 @@ def test_input_messages_in_the_conventions_parts_form() -> None:
         },
         {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1", "response": "42"}]},
     ]
+
+
+def test_with_otel_over_the_mirascope_facade(srv: GroqServer, traces: Traces) -> None:
+    # Mirascope's spelling: @with_otel() over @groq.call(...) from mirastream.core.
+    from mirastream.core import groq
+
+    with Groq(api_key="k", base_url=srv.base_url) as client:
+
+        @with_otel(tracer_provider=traces.provider)
+        @groq.call(MODEL, stream=True, client=client)
+        def recommend_book(genre: str) -> str:
+            return f"Recommend a {genre} book"
+
+        stream = recommend_book("fantasy")
+        for _ in stream:
+            pass
+    span = traces.only()
+    assert attrs(span)["gen_ai.usage.output_tokens"] == stream.output_tokens
