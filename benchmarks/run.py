@@ -220,6 +220,59 @@ def tools(report: Row, rounds: int) -> None:
         report.line(f"  {label:30s} {len(events) - 1:5d} chunks  {per:7.2f} µs/chunk")
 
 
+def observability(report: Row, rounds: int) -> None:
+    """Issue 12: a stream with instrumentation off, with OpenTelemetry on, with DEBUG logs."""
+    import logging
+
+    from mirastream.integrations.otel import with_otel
+
+    events = text_stream(2000)
+    _http, client = _clients(events)
+    off = _groq_stream_reader(client)
+    try:
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    except ImportError:
+        report.line("\n== observability: opentelemetry-sdk not installed, skipped")
+        return
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    traced_read = with_otel(tracer_provider=provider)(off)
+
+    def otel_on() -> str:
+        exporter.clear()
+        return traced_read()
+
+    class Discard(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            self.format(record)  # what a real handler pays, without the IO
+
+    def logging_on() -> str:
+        logger = logging.getLogger("mirastream")
+        handler = Discard()
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        try:
+            return off()
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(logging.NOTSET)
+
+    best = interleaved(
+        {"off": off, "otel span on": otel_on, "DEBUG logging on": logging_on}, rounds
+    )
+    assert len(exporter.get_finished_spans()) == 1, "one span per call"
+    chunks = len(events) - 1
+    report.line(
+        f"\n== observability: 2,000-chunk GroqStream+construct (CPU µs per chunk, best of {rounds})"
+    )
+    for name, seconds in best.items():
+        ratio = seconds / best["off"]
+        report.line(f"  {name:24s} {seconds / chunks * 1e6:7.2f} µs   {ratio:5.2f}x off")
+
+
 class Author(BaseModel):
     """An author."""
 
@@ -419,6 +472,7 @@ def main() -> int:
     scaling(report, rounds)
     memory(report)
     tools(report, rounds)
+    observability(report, rounds)
     structured(report, rounds, floor_per_chunk)
     fan_out(report, rounds)
     hostile(report)

@@ -2,7 +2,8 @@
 
 Run it with ``make demo``. Without ``GROQ_API_KEY`` it runs offline against mirastream's
 local Groq server, whose replies are scripted; with ``GROQ_API_KEY`` set the same code
-calls Groq. It ends with a summary of every call: tokens, Groq's timings and cost.
+calls Groq. It ends with a summary of every call: tokens, Groq's timings, cost, time to first
+token and tokens/s, and the rate limits left.
 """
 
 from __future__ import annotations
@@ -99,7 +100,16 @@ def summary(calls: list[tuple[str, GroqCallResponse]]) -> None:
     def ms(seconds: float | None) -> str:
         return "-" if seconds is None else f"{seconds * 1000:.1f}"
 
-    print("\ncall            in   out  queue ms prompt ms compl. ms total ms  cost USD")
+    def ms_of(millis: float | None) -> str:
+        return "-" if millis is None else f"{millis:.1f}"
+
+    def rate(per_second: float | None) -> str:
+        return "-" if per_second is None else f"{per_second:,.0f}"
+
+    print(
+        "\ncall            in   out  queue ms prompt ms compl. ms total ms  cost USD"
+        "  1st tok ms  tok/s"
+    )
     total = 0.0
     for label, response in calls:
         usage = response.usage
@@ -113,8 +123,16 @@ def summary(calls: list[tuple[str, GroqCallResponse]]) -> None:
             f" {ms(usage.queue_time):>9} {ms(usage.prompt_time):>9}"
             f" {ms(usage.completion_time):>9} {ms(usage.total_time):>8}"
             f"  {'n/a' if cost is None else f'{cost:.6f}'}"
+            f"  {ms_of(response.time_to_first_token):>10} {rate(response.tokens_per_second):>6}"
         )
     print(f"{'total':12} {total:60.6f}")
+    limits = calls[-1][1].rate_limits
+    print(
+        f"Rate limits left: {limits.remaining_requests}/{limits.limit_requests} requests"
+        f" (reset in {limits.reset_requests} s), {limits.remaining_tokens}/{limits.limit_tokens}"
+        f" tokens (reset in {limits.reset_tokens} s)"
+    )
+    print("1st tok ms and tok/s are measured here, at the client, from each call's start.")
     print("Timings are Groq's own (usage.queue_time ...); cost is tokens x mirastream.prices().")
     print("Offline, the local server makes up the token counts and timings.")
 

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from mirastream._structured import AsyncStructuredStream, StructuredStream
     from mirastream._tools import GroqTool
     from mirastream._validation import StructuredValidationError, ToolValidationError
+    from mirastream.groq._ratelimits import RateLimits
 
 __version__ = "0.1.0"
 
@@ -99,6 +100,7 @@ _LAZY = {
     "Messages": "mirastream._prompts",
     "ModelPrice": "mirastream._prices",
     "PromptError": "mirastream._prompts",
+    "RateLimits": "mirastream.groq._ratelimits",
     "RecoveredCallResponse": "mirastream._attempts",
     "ResponseModelConfigDict": "mirastream._response_models",
     "StreamConfig": "mirastream._call",
@@ -166,6 +168,7 @@ __all__ = [
     "PermissionDeniedError",
     "PromptError",
     "RateLimitError",
+    "RateLimits",
     "RecoveredCallResponse",
     "ResponseModelConfigDict",
     "StreamConfig",

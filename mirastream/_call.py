@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from mirastream._attempts import Recovery
 from mirastream._context import METADATA_ATTRIBUTE, CallContext
 from mirastream._json_mode import with_json_instruction
+from mirastream._observe import Observer, begin
 from mirastream._prompts import (
     TEMPLATE_TEXT_ATTRIBUTE,
     DynamicConfig,
@@ -43,6 +44,7 @@ from mirastream._results import GroqCallResponse
 from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
 from mirastream._toolkit import Toolkit
 from mirastream.groq import AsyncGroq, Groq
+from mirastream.groq._ratelimits import RateLimits
 
 if TYPE_CHECKING:
     from mirastream._structured import AsyncStructuredStream, StructuredStream
@@ -219,20 +221,33 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
-        if self.recovery.active:
-            from mirastream import _recovering
+        observer = begin(self.model, request.messages, request.params, self.stream, client)
+        try:
+            if self.recovery.active:
+                from mirastream import _recovering
 
-            return _recovering.run(self, request, client, start)
-        if self.stream:
-            raw = client.chat.completions.create(
-                messages=messages, model=self.model, stream=True, **request.params
-            )
-            stream = self._stream_class(GroqStream)(raw, **self._stream_state(request, start))
-            return self._wrap(stream, request)
-        completion = client.chat.completions.create(
-            messages=messages, model=self.model, **request.params
-        )
-        return self._finish(request, completion, start)
+                result = _recovering.run(self, request, client, start, observer)
+            elif self.stream:
+                raw = client.chat.completions.create(
+                    messages=messages, model=self.model, stream=True, **request.params
+                )
+                state = self._stream_state(request, start)
+                stream = self._stream_class(GroqStream)(raw, observer=observer, **state)
+                result = self._wrap(stream, request)
+            else:
+                # The raw response keeps the headers (rate limits) a ChatCompletion loses.
+                answer = client.chat.completions.with_raw_response.create(
+                    messages=messages, model=self.model, **request.params
+                )
+                completion = answer.parse()
+                result = self._finish(request, completion, start, answer.rate_limits, observer)
+        except BaseException as exc:
+            if observer is not None:
+                observer.failed(exc)
+            raise
+        if observer is not None and not self.stream:  # a stream's is told when it ends
+            observer.end()
+        return result
 
     async def arun(self, request: _Request) -> Any:
         client: AsyncGroq = request.client or default_async_client()
@@ -242,20 +257,33 @@ class _Call:
             )
         messages: Any = request.messages
         start = _now_ms()
-        if self.recovery.active:
-            from mirastream import _recovering
+        observer = begin(self.model, request.messages, request.params, self.stream, client)
+        try:
+            if self.recovery.active:
+                from mirastream import _recovering
 
-            return await _recovering.arun(self, request, client, start)
-        if self.stream:
-            raw = await client.chat.completions.create(
-                messages=messages, model=self.model, stream=True, **request.params
-            )
-            stream = self._stream_class(AsyncGroqStream)(raw, **self._stream_state(request, start))
-            return self._wrap(stream, request)
-        completion = await client.chat.completions.create(
-            messages=messages, model=self.model, **request.params
-        )
-        return self._finish(request, completion, start)
+                result = await _recovering.arun(self, request, client, start, observer)
+            elif self.stream:
+                raw = await client.chat.completions.create(
+                    messages=messages, model=self.model, stream=True, **request.params
+                )
+                state = self._stream_state(request, start)
+                stream = self._stream_class(AsyncGroqStream)(raw, observer=observer, **state)
+                result = self._wrap(stream, request)
+            else:
+                # The raw response keeps the headers (rate limits) a ChatCompletion loses.
+                answer = await client.chat.completions.with_raw_response.create(
+                    messages=messages, model=self.model, **request.params
+                )
+                completion = await answer.parse()
+                result = self._finish(request, completion, start, answer.rate_limits, observer)
+        except BaseException as exc:
+            if observer is not None:
+                observer.failed(exc)
+            raise
+        if observer is not None and not self.stream:  # a stream's is told when it ends
+            observer.end()
+        return result
 
     def _stream_class(self, base: type[Any]) -> type[Any]:
         if not self.partial_tools:
@@ -278,8 +306,20 @@ class _Call:
             "start_time": start,
         }
 
-    def _finish(self, request: _Request, completion: Any, start: float) -> Any:
-        return self._result(self._response(request, completion, start, self.model), request)
+    def _finish(
+        self,
+        request: _Request,
+        completion: Any,
+        start: float,
+        rate_limits: RateLimits | None = None,
+        observer: Observer | None = None,
+    ) -> Any:
+        response: GroqCallResponse = self._response(
+            request, completion, start, self.model, rate_limits=rate_limits
+        )
+        if observer is not None:
+            observer.response(response)
+        return self._result(response, request)
 
     def _response(
         self,
@@ -288,16 +328,20 @@ class _Call:
         start: float,
         model: str,
         cls: type[ResponseT] = GroqCallResponse,  # type: ignore[assignment]
+        rate_limits: RateLimits | None = None,
     ) -> ResponseT:
+        end = _now_ms()
         return cls(
             completion,
             messages=request.messages,
             toolkit=request.toolkit,
             start_time=start,
-            end_time=_now_ms(),
+            end_time=end,
             model=model,
             call_params=request.params,
             context=request.context,
+            first_token_time=end,  # a non-stream answer arrives whole
+            rate_limits=rate_limits,
         )
 
     def _result(self, response: GroqCallResponse, request: _Request) -> Any:

@@ -158,6 +158,11 @@ class StreamFold:
         self.chunk_count = 0
         self.open_calls = 0  # tool calls started and not yet complete
 
+    @property
+    def has_output(self) -> bool:
+        """Whether any content, reasoning or tool call has arrived."""
+        return bool(self._content or self._reasoning or self._tool_calls)
+
     def add(self, chunk: ChatCompletionChunk) -> list[ToolCallAssembly] | None:
         """Fold one chunk.
 

@@ -47,6 +47,7 @@ from mirastream.groq.types import ChatCompletionChunk, CompletionUsage
 
 if TYPE_CHECKING:
     from mirastream._call import _Call, _Request
+    from mirastream._observe import Observer
 
 __all__ = ["AttemptStart", "AsyncRecoveringStream", "RecoveringStream", "arun", "run"]
 
@@ -259,12 +260,13 @@ class AsyncRecoveringStream(_RecoveringState, AsyncGroqStream):
 
 
 class _Answered:
-    """A plain call's result, once an answer held up."""
+    """A plain call's result, once an answer held up, and the response it came from."""
 
-    __slots__ = ("value",)
+    __slots__ = ("response", "value")
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, response: RecoveredCallResponse) -> None:
         self.value = value
+        self.response = response
 
 
 def _settle(
@@ -283,7 +285,7 @@ def _settle(
     try:
         if call.response_model is None and request.toolkit is not None and attempts.reasks_left:
             response.tools  # noqa: B018 - validates the calls now, so a bad one is re-asked
-        return _Answered(call._result(response, request))
+        return _Answered(call._result(response, request), response)
     except (ToolCallError, StructuredOutputError) as exc:
         following = attempts.after_bad_answer(exc, response)
         if following is None:
@@ -291,7 +293,7 @@ def _settle(
         return following
 
 
-def run_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
+def run_call(call: _Call, request: _Request, client: Any, start: float) -> _Answered:
     """A non-stream call with recovery (sync)."""
     attempts = CallAttempts(call.recovery, call.model)
     outcome: _Answered | Messages = request.messages
@@ -302,10 +304,10 @@ def run_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
     while not isinstance(outcome, _Answered):
         completion, messages = send(attempts, outcome, create)
         outcome = _settle(call, attempts, request, messages, completion, start)
-    return outcome.value
+    return outcome
 
 
-async def arun_call(call: _Call, request: _Request, client: Any, start: float) -> Any:
+async def arun_call(call: _Call, request: _Request, client: Any, start: float) -> _Answered:
     """A non-stream call with recovery (async)."""
     attempts = CallAttempts(call.recovery, call.model)
     outcome: _Answered | Messages = request.messages
@@ -316,7 +318,7 @@ async def arun_call(call: _Call, request: _Request, client: Any, start: float) -
     while not isinstance(outcome, _Answered):
         completion, messages = await asend(attempts, outcome, create)
         outcome = _settle(call, attempts, request, messages, completion, start)
-    return outcome.value
+    return outcome
 
 
 def _wrap(call: _Call, stream: RecoveringStream | AsyncRecoveringStream, request: _Request) -> Any:
@@ -326,10 +328,15 @@ def _wrap(call: _Call, stream: RecoveringStream | AsyncRecoveringStream, request
     return wrapped
 
 
-def run(call: _Call, request: _Request, client: Any, start: float) -> Any:
+def run(
+    call: _Call, request: _Request, client: Any, start: float, observer: Observer | None = None
+) -> Any:
     """A call with recovery (sync): a stream, or the result of a plain call."""
     if not call.stream:
-        return run_call(call, request, client, start)
+        answered = run_call(call, request, client, start)
+        if observer is not None:
+            observer.response(answered.response)
+        return answered.value
     plan = CallAttempts(call.recovery, call.model)
 
     def create(model: str, messages: Messages) -> Any:
@@ -339,13 +346,19 @@ def run(call: _Call, request: _Request, client: Any, start: float) -> Any:
 
     raw, messages = send(plan, request.messages, create)
     state = call._stream_state(request.with_messages(messages), start, plan.model)
-    return _wrap(call, RecoveringStream(raw, plan=plan, create=create, **state), request)
+    stream = RecoveringStream(raw, plan=plan, create=create, observer=observer, **state)
+    return _wrap(call, stream, request)
 
 
-async def arun(call: _Call, request: _Request, client: Any, start: float) -> Any:
+async def arun(
+    call: _Call, request: _Request, client: Any, start: float, observer: Observer | None = None
+) -> Any:
     """A call with recovery (async)."""
     if not call.stream:
-        return await arun_call(call, request, client, start)
+        answered = await arun_call(call, request, client, start)
+        if observer is not None:
+            observer.response(answered.response)
+        return answered.value
     plan = CallAttempts(call.recovery, call.model)
 
     async def create(model: str, messages: Messages) -> Any:
@@ -355,4 +368,5 @@ async def arun(call: _Call, request: _Request, client: Any, start: float) -> Any
 
     raw, messages = await asend(plan, request.messages, create)
     state = call._stream_state(request.with_messages(messages), start, plan.model)
-    return _wrap(call, AsyncRecoveringStream(raw, plan=plan, create=create, **state), request)
+    stream = AsyncRecoveringStream(raw, plan=plan, create=create, observer=observer, **state)
+    return _wrap(call, stream, request)

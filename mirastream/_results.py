@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from mirastream._context import CallContext, CallContextView
 from mirastream._costs import CostMetadata, compute_cost
+from mirastream._timing import CallTimings
+from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq.types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -132,7 +134,7 @@ class GroqCallResponseChunk(UsageTokens):
         return f"GroqCallResponseChunk(content={self.content!r})"
 
 
-class GroqCallResponse(UsageTokens, CallContextView):
+class GroqCallResponse(UsageTokens, CallContextView, CallTimings):
     """The complete result of a call.
 
     Args:
@@ -145,6 +147,9 @@ class GroqCallResponse(UsageTokens, CallContextView):
         model: The model requested (used for pricing if the response names none).
         call_params: The request parameters used.
         context: What the call was made from (metadata, template, arguments ...).
+        first_token_time: When the first content, reasoning or tool call arrived, in ms
+            since the epoch (for a non-stream call: when the body arrived).
+        rate_limits: Groq's ``x-ratelimit-*`` headers of the answer, parsed.
     """
 
     def __init__(
@@ -159,12 +164,14 @@ class GroqCallResponse(UsageTokens, CallContextView):
         model: str | None = None,
         call_params: dict[str, Any] | None = None,
         context: CallContext | None = None,
+        first_token_time: float | None = None,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.response = response
         self._context = context
         self.messages = messages
         self.start_time = start_time
-        self.end_time = end_time
+        self.end_time: float = end_time
         self.call_params = call_params or {}
         self._toolkit = toolkit
         self._tools = tools
@@ -172,6 +179,17 @@ class GroqCallResponse(UsageTokens, CallContextView):
         choices = response.choices
         self._message = choices[0].message if choices else None
         self._cost: CostMetadata | None = None
+        self._rate_limits = rate_limits if rate_limits is not None else RateLimits()
+        # An answer with no content, reasoning or tool call has no first token.
+        has_output = self._message is not None and bool(
+            self._message.content or self._message.reasoning or self._message.tool_calls
+        )
+        self.first_token_time = first_token_time if has_output else None
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` headers, parsed (all ``None`` when not known)."""
+        return self._rate_limits
 
     @property
     def content(self) -> str:

@@ -8,7 +8,6 @@ classes rather than generators because a generator cannot go on after raising, a
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
@@ -24,6 +23,7 @@ from mirastream._results import (
     assistant_message_param,
     cost_metadata,
 )
+from mirastream._timing import CallTimings, now_ms
 from mirastream.errors import (
     StreamConsumedError,
     StreamError,
@@ -42,24 +42,24 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from mirastream._attempts import Attempt
+    from mirastream._observe import Observer
     from mirastream._toolkit import Toolkit
     from mirastream._tools import GroqTool
+    from mirastream.groq._ratelimits import RateLimits
 
 __all__ = ["AsyncGroqStream", "GroqStream"]
 
 Pair = tuple[GroqCallResponseChunk, Union["GroqTool", None]]
 _new = object.__new__
+_now_ms = now_ms  # the call layer's clock too
 
 
-def _now_ms() -> float:
-    return time.time() * 1000
-
-
-class _StreamState(UsageTokens, CallContextView):
+class _StreamState(UsageTokens, CallContextView, CallTimings):
     """What a high-level stream knows; everything except pulling raw chunks."""
 
     # What construct_call_response() builds (a recovering stream's adds its attempts).
     _response_class: type[GroqCallResponse] = GroqCallResponse
+    _stream: Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk]
 
     def __init__(
         self,
@@ -70,6 +70,7 @@ class _StreamState(UsageTokens, CallContextView):
         call_params: dict[str, Any] | None = None,
         start_time: float | None = None,
         context: CallContext | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self._context = context
         self._fold = StreamFold()
@@ -89,6 +90,11 @@ class _StreamState(UsageTokens, CallContextView):
         self._model = model
         self.start_time: float = _now_ms() if start_time is None else start_time
         self.end_time: float | None = None
+        self.first_token_time: float | None = None
+        # Told when the stream ends, fails, is closed or is dropped (see mirastream._observe).
+        self._observer = observer
+        if observer is not None:
+            observer.watch(self)
 
     # -- iteration ------------------------------------------------------------------
 
@@ -104,6 +110,8 @@ class _StreamState(UsageTokens, CallContextView):
     def _on_chunk(self, chunk: ChatCompletionChunk) -> Pair | None:
         """Fold a chunk; the pair to yield now, or ``None`` if it must wait (see _release_held)."""
         completed = self._fold.add(chunk)
+        if self.first_token_time is None and self._fold.has_output:
+            self.first_token_time = _now_ms()  # once per stream: one test per chunk after
         response_chunk: GroqCallResponseChunk = _new(GroqCallResponseChunk)
         response_chunk.chunk = chunk
         if self._toolkit is None or (
@@ -136,6 +144,8 @@ class _StreamState(UsageTokens, CallContextView):
             # stream, with no content) goes out again with each, so no tool is lost.
             while self._waiting_tools:
                 self._ready.append((last, self._waiting_tools.popleft()))
+        if self._observer is not None:
+            self._observer.stream_ended(self)
 
     def _build_tools(self, calls: list[ToolCallAssembly]) -> list[ToolCallError]:
         """Turn completed calls into waiting tools; return the errors of the bad ones."""
@@ -187,6 +197,8 @@ class _StreamState(UsageTokens, CallContextView):
             self.end_time = _now_ms()
         self._release_held()
         self._ready.append(exc)
+        if self._observer is not None:
+            self._observer.stream_ended(self)
 
     # -- what was received ------------------------------------------------------------
 
@@ -275,6 +287,16 @@ class _StreamState(UsageTokens, CallContextView):
         """With ``reask=`` / ``fallback=``: every attempt so far, the current one last."""
         return []
 
+    @property
+    def closed_early(self) -> bool:
+        """Whether the stream was closed before the server's stream ended."""
+        return self._closed_early
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` headers of this answer, parsed."""
+        return self._stream.rate_limits
+
     def construct_call_response(self) -> GroqCallResponse:
         """Fold the consumed stream into a :class:`GroqCallResponse`.
 
@@ -296,6 +318,8 @@ class _StreamState(UsageTokens, CallContextView):
             model=self._model,
             call_params=self.call_params,
             context=self._context,
+            first_token_time=self.first_token_time,
+            rate_limits=self.rate_limits,
         )
 
     def _mark_closed(self) -> None:
@@ -303,6 +327,8 @@ class _StreamState(UsageTokens, CallContextView):
             self._closed_early = True
             if self.end_time is None:
                 self.end_time = _now_ms()
+            if self._observer is not None:
+                self._observer.stream_ended(self)
 
 
 class GroqStream(_StreamState):
@@ -316,6 +342,8 @@ class GroqStream(_StreamState):
     ``ToolCallError`` right after the chunk that completed it: catch it and iterate again
     to go on. A ``StreamError`` ends the stream but leaves what arrived readable.
     """
+
+    _stream: Stream[ChatCompletionChunk]
 
     def __init__(self, stream: Stream[ChatCompletionChunk], **state: Any) -> None:
         super().__init__(**state)
@@ -365,6 +393,8 @@ class GroqStream(_StreamState):
 
 class AsyncGroqStream(_StreamState):
     """The async twin of :class:`GroqStream`: ``async for chunk, tool in stream``."""
+
+    _stream: AsyncStream[ChatCompletionChunk]
 
     def __init__(self, stream: AsyncStream[ChatCompletionChunk], **state: Any) -> None:
         super().__init__(**state)

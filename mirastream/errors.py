@@ -4,7 +4,7 @@ Every error the library raises on purpose is a :class:`MirastreamError`::
 
     MirastreamError
      ├─ APIError                        .message, .body, .request
-     │   ├─ APIStatusError              .status_code, .response, .type, .code
+     │   ├─ APIStatusError              .status_code, .response, .type, .code, .rate_limits
      │   │   ├─ BadRequestError (400)   AuthenticationError (401)  PermissionDeniedError (403)
      │   │   ├─ NotFoundError (404)     ConflictError (409)        UnprocessableEntityError (422)
      │   │   ├─ RateLimitError (429)    .retry_after (seconds | None)
@@ -27,9 +27,12 @@ into mirastream, and chained with ``raise ... from exc`` so the cause stays visi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from mirastream.groq._ratelimits import RateLimits
 
 __all__ = [
     "APIConnectionError",
@@ -119,6 +122,13 @@ class APIStatusError(APIError):
         self.code: str | None = _str_or_none(error.get("code"))
         self.param: str | None = _str_or_none(error.get("param"))
         self.request_id: str | None = response.headers.get("x-request-id")
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` headers of the error response, parsed."""
+        from mirastream.groq._ratelimits import RateLimits
+
+        return RateLimits.from_headers(self.response.headers)
 
 
 class BadRequestError(APIStatusError):

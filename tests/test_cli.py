@@ -22,7 +22,7 @@ from mirastream._prices import price_table_markdown, prices
 from mirastream.cli import main
 from mirastream.errors import RateLimitError
 from mirastream.groq import Groq
-from mirastream.testing import ErrorReply, GroqServer, SSEReply, record, script
+from mirastream.testing import ErrorReply, Faults, GroqServer, SSEReply, record, script
 
 KEY = "gsk_cli_test_SECRET_0123456789abcdef"
 
@@ -91,6 +91,39 @@ def test_chat_offline_streams_then_prints_the_footer(
     assert rows["timings"].startswith("queue ") and " total " in rows["timings"]
     assert rows["cost"].startswith("$0.0000")
     assert rows["id"].startswith("chatcmpl-")
+    assert re.fullmatch(r"first token [\d.]+ ms · [\d,]+ tokens/s \(at the client\)", rows["speed"])
+    assert re.fullmatch(
+        r"requests \d+/14400 left, resets in [\d.]+ s · tokens \d+/18000 left, resets in [\d.]+ s",
+        rows["limits"],
+    )
+
+
+def test_chat_footer_shows_first_token_and_rate_limits(cli: Any, groq: GroqServer) -> None:
+    headers = {
+        "x-ratelimit-limit-requests": "1000",
+        "x-ratelimit-remaining-requests": "997",
+        "x-ratelimit-reset-requests": "2m59.56s",
+        "x-ratelimit-limit-tokens": "6000",
+        "x-ratelimit-remaining-tokens": "5900",
+        "x-ratelimit-reset-tokens": "400ms",
+    }
+    # The first content arrives 60 ms after the role chunk.
+    groq.enqueue(
+        script("Hi there", headers=headers, faults=Faults(stall_after_events=1, stall_seconds=0.06))
+    )
+    run = cli("chat", "hi")
+    rows = run.rows()
+    found = re.fullmatch(
+        r"first token ([\d.]+) ms · [\d,]+ tokens/s \(at the client\)", rows["speed"]
+    )
+    assert found is not None and float(found.group(1)) >= 55
+    assert rows["limits"] == (
+        "requests 997/1000 left, resets in 179.56 s · tokens 5900/6000 left, resets in 0.4 s"
+    )
+    groq.enqueue(script("Hi", headers=headers))
+    data = json.loads(cli("chat", "hi", "--json").out)
+    assert data["rate_limits"]["remaining_tokens"] == 5900
+    assert data["time_to_first_token_ms"] > 0
 
 
 def test_chat_offline_json(cli: Any) -> None:

@@ -36,10 +36,11 @@ EXPECTED: dict[str, list[str]] = {
         r"[1-9]\d* partial PackingLists as the JSON arrived, then the validated one:",
         r"city: +Lisbon",
         r"- light windbreaker",
-        r"tool call +\d+ +\d+ +17\.3 +1\.2 +[\d.]+ +[\d.]+ +0\.0000\d\d",
+        r"tool call +\d+ +\d+ +17\.3 +1\.2 +[\d.]+ +[\d.]+ +0\.0000\d\d +[\d.]+ +[\d,]+",
         r"answer +\d+ +\d+ .* 0\.000\d+",
         r"structured +\d+ +\d+ .* 0\.000\d+",
         r"total +0\.000\d+",
+        r"Rate limits left: 1439\d/14400 requests \(reset in [\d.]+ s\), \d+/18000 tokens",
     ],
     "basic_stream.py": [
         OFFLINE_BANNER,

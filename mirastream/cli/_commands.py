@@ -67,11 +67,13 @@ def _run_chat(
     client: Groq, messages: list[dict[str, Any]], args: argparse.Namespace, *, source: str
 ) -> int:
     from mirastream._stream import GroqStream
+    from mirastream._timing import now_ms
     from mirastream.errors import StreamError
 
     sent: Any = messages  # plain dicts; the client's TypedDicts would only restate them
+    start = now_ms()  # before the request: time to first token counts the wait for headers
     raw = client.chat.completions.create(messages=sent, model=args.model, stream=True)
-    stream = GroqStream(raw, messages=messages, model=args.model)
+    stream = GroqStream(raw, messages=messages, model=args.model, start_time=start)
     live = not args.json
     out = sys.stdout
     phase = ""  # "", "reasoning" or "content": what is being printed
@@ -107,6 +109,9 @@ def _run_chat(
         # The error goes to stderr as the one error line; the JSON carries it as well.
         error=error if args.json else None,
         source=source,
+        time_to_first_token=stream.time_to_first_token,
+        tokens_per_second=stream.tokens_per_second,
+        rate_limits=stream.rate_limits,
     )
     if args.json:
         print_json(outcome.to_json())

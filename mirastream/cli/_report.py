@@ -6,6 +6,7 @@ Folding a recorded body uses the library's own sans-IO pieces (``ChunkDecoder``,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mirastream._costs import CostMetadata
+    from mirastream.groq._ratelimits import RateLimits
     from mirastream.groq.types import CompletionUsage
 
 __all__ = [
@@ -68,6 +70,9 @@ class Outcome:
     chunks: int | None = None
     error: BaseException | None = None
     source: str | None = None
+    time_to_first_token: float | None = None  # ms, measured by the client (chat only)
+    tokens_per_second: float | None = None
+    rate_limits: RateLimits | None = None
 
     @property
     def answered(self) -> bool:
@@ -99,6 +104,11 @@ class Outcome:
             data["chunks"] = self.chunks
         if self.source is not None:
             data["source"] = self.source
+        if self.time_to_first_token is not None or self.tokens_per_second is not None:
+            data["time_to_first_token_ms"] = self.time_to_first_token
+            data["tokens_per_second"] = self.tokens_per_second
+        if self.rate_limits:
+            data["rate_limits"] = dataclasses.asdict(self.rate_limits)
         return data
 
 
@@ -251,10 +261,40 @@ def _answer_rows(outcome: Outcome, *, with_text: bool) -> list[str]:
     timings = None if usage is None else _timings(usage)
     if timings:
         rows.append(row("timings", timings))
+    speed = _speed(outcome)
+    if speed:
+        rows.append(row("speed", speed))
     rows.append(
         row("cost", "unknown (no usage reported)" if usage is None else _cost(outcome.cost))
     )
+    if outcome.rate_limits:
+        rows.append(row("limits", _limits(outcome.rate_limits)))
     return rows
+
+
+def _speed(outcome: Outcome) -> str | None:
+    parts = []
+    if outcome.time_to_first_token is not None:
+        parts.append(f"first token {outcome.time_to_first_token:.1f} ms")
+    if outcome.tokens_per_second is not None:
+        parts.append(f"{outcome.tokens_per_second:,.0f} tokens/s")
+    return " · ".join(parts) + " (at the client)" if parts else None
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f", resets in {value:g} s"
+
+
+def _limits(limits: RateLimits) -> str:
+    parts = []
+    for name, left, limit, reset in (
+        ("requests", limits.remaining_requests, limits.limit_requests, limits.reset_requests),
+        ("tokens", limits.remaining_tokens, limits.limit_tokens, limits.reset_tokens),
+    ):
+        if left is not None or limit is not None:
+            of = "" if limit is None else f"/{limit}"
+            parts.append(f"{name} {'?' if left is None else left}{of} left{_seconds(reset)}")
+    return " · ".join(parts)
 
 
 def _error_rows(error: BaseException) -> list[str]:

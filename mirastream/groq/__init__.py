@@ -30,6 +30,8 @@ from mirastream.errors import (
 )
 from mirastream.groq._async_client import AsyncGroq
 from mirastream.groq._client import Groq
+from mirastream.groq._ratelimits import RateLimits
+from mirastream.groq._raw_response import APIResponse, AsyncAPIResponse
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
 GroqError = MirastreamError
@@ -43,9 +45,11 @@ base of every error mirastream raises, so such a clause catches what it caught b
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncGroq",
     "AsyncStream",
     "AuthenticationError",
@@ -59,6 +63,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimits",
     "Stream",
     "StreamConsumedError",
     "StreamDecodeError",

@@ -15,6 +15,7 @@ import httpx
 from mirastream.groq._client import BaseClient, Timeout, completion_from_response
 from mirastream.groq._deadline import Deadline, attempt_timeout, stream_timeout
 from mirastream.groq._failures import LOWER_LAYER, may_retry, request_failure
+from mirastream.groq._logs import log_failure, log_response, log_retry
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
 from mirastream.groq._reading import aread_body
 from mirastream.groq._redirects import RedirectRefused, redirect_target
@@ -36,6 +37,11 @@ from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
+
+    from mirastream.groq._raw_response import (
+        AsyncCompletionsWithRawResponse,
+        AsyncCompletionsWithStreamingResponse,
+    )
 
 __all__ = ["AsyncGroq"]
 
@@ -89,6 +95,7 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
         self,
         content: bytes,
         *,
+        model: str,
         stream: bool,
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, str] | None,
@@ -115,13 +122,18 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
             except LOWER_LAYER as exc:
                 delay = retry_delay(retries, config.max_retries, None)
                 if retries < config.max_retries and may_retry(exc, delay, deadline):
+                    log_retry(model, retries + 1, delay, error=exc)
                     await anyio.sleep(delay)
                     retries += 1
                     continue
+                log_failure(model, stream, exc)
                 raise request_failure(exc, request, deadline) from exc
             if response.is_success:
                 if not stream:
-                    return await aread_body(response, None, deadline), deadline
+                    response = await aread_body(response, None, deadline)
+                    log_response(model, stream, response)
+                    return response, deadline
+                log_response(model, stream, response)
                 if is_event_stream(response.headers):
                     stream_timeout(response, base_timeout, deadline)
                     return response, deadline
@@ -132,11 +144,14 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
             ):
                 delay = retry_delay(retries, config.max_retries, response.headers)
                 if deadline is None or deadline.allows(delay):
+                    log_retry(model, retries + 1, delay, response=response)
                     await response.aclose()
                     await anyio.sleep(delay)
                     retries += 1
                     continue
-            raise make_status_error(await aread_body(response, ERROR_BODY_LIMIT, deadline))
+            error = await aread_body(response, ERROR_BODY_LIMIT, deadline)
+            log_response(model, stream, error)
+            raise make_status_error(error)
 
     async def _send_following(
         self, request: httpx.Request, deadline: Deadline | None
@@ -183,6 +198,20 @@ class AsyncCompletions:
 
     def __init__(self, client: AsyncGroq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """``create`` returning the raw HTTP response (headers, ``parse()``), as in the SDK."""
+        from mirastream.groq._raw_response import AsyncCompletionsWithRawResponse
+
+        return AsyncCompletionsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        """``create`` as a context manager around the raw response, as in the SDK."""
+        from mirastream.groq._raw_response import AsyncCompletionsWithStreamingResponse
+
+        return AsyncCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -268,6 +297,7 @@ class AsyncCompletions:
         client = self._client
         response, deadline = await client._send(
             content,
+            model=model,
             stream=bool(stream),
             extra_headers=extra_headers,
             extra_query=extra_query,

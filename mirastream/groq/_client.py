@@ -18,6 +18,7 @@ from jiter import from_json
 from mirastream.groq._closing import drain_deferred
 from mirastream.groq._deadline import Deadline, attempt_timeout, stream_timeout
 from mirastream.groq._failures import LOWER_LAYER, may_retry, request_failure
+from mirastream.groq._logs import log_failure, log_response, log_retry
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
 from mirastream.groq._reading import read_body
 from mirastream.groq._redirects import RedirectRefused, redirect_target
@@ -41,6 +42,11 @@ from mirastream.groq.types import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
+
+    from mirastream.groq._raw_response import (
+        CompletionsWithRawResponse,
+        CompletionsWithStreamingResponse,
+    )
 
 __all__ = ["BaseClient", "Groq", "Timeout", "completion_from_response"]
 
@@ -168,6 +174,7 @@ class Groq(BaseClient[httpx.Client]):
         self,
         content: bytes,
         *,
+        model: str,
         stream: bool,
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, str] | None,
@@ -192,13 +199,18 @@ class Groq(BaseClient[httpx.Client]):
             except LOWER_LAYER as exc:
                 delay = retry_delay(retries, config.max_retries, None)
                 if retries < config.max_retries and may_retry(exc, delay, deadline):
+                    log_retry(model, retries + 1, delay, error=exc)
                     time.sleep(delay)
                     retries += 1
                     continue
+                log_failure(model, stream, exc)
                 raise request_failure(exc, request, deadline) from exc
             if response.is_success:
                 if not stream:
-                    return read_body(response, None, deadline), deadline
+                    response = read_body(response, None, deadline)
+                    log_response(model, stream, response)
+                    return response, deadline
+                log_response(model, stream, response)
                 if is_event_stream(response.headers):
                     stream_timeout(response, base_timeout, deadline)
                     return response, deadline
@@ -208,11 +220,14 @@ class Groq(BaseClient[httpx.Client]):
             ):
                 delay = retry_delay(retries, config.max_retries, response.headers)
                 if deadline is None or deadline.allows(delay):
+                    log_retry(model, retries + 1, delay, response=response)
                     response.close()
                     time.sleep(delay)
                     retries += 1
                     continue
-            raise make_status_error(read_body(response, ERROR_BODY_LIMIT, deadline))
+            error = read_body(response, ERROR_BODY_LIMIT, deadline)
+            log_response(model, stream, error)
+            raise make_status_error(error)
 
     def _send_following(self, request: httpx.Request, deadline: Deadline | None) -> httpx.Response:
         # One attempt, following same-origin redirects only (see _redirects).
@@ -258,6 +273,20 @@ class Completions:
 
     def __init__(self, client: Groq) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """``create`` returning the raw HTTP response (headers, ``parse()``), as in the SDK."""
+        from mirastream.groq._raw_response import CompletionsWithRawResponse
+
+        return CompletionsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        """``create`` as a context manager around the raw response, as in the SDK."""
+        from mirastream.groq._raw_response import CompletionsWithStreamingResponse
+
+        return CompletionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -344,6 +373,7 @@ class Completions:
         client = self._client
         response, deadline = client._send(
             content,
+            model=model,
             stream=bool(stream),
             extra_headers=extra_headers,
             extra_query=extra_query,

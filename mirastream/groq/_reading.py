@@ -44,13 +44,18 @@ class _Collector:
         if self.limit is not None:
             content = content[: self.limit]
         headers = [(k, v) for k, v in response.headers.multi_items() if k not in _WIRE_HEADERS]
-        return httpx.Response(
+        copy = httpx.Response(
             response.status_code,
             headers=headers,
             content=content,
             request=response.request,
             extensions=response.extensions,
         )
+        try:
+            copy.elapsed = response.elapsed  # known once the original is closed by its client
+        except RuntimeError:  # a response httpx's client did not send (no clock on it)
+            pass
+        return copy
 
 
 def read_body(

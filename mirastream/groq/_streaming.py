@@ -8,6 +8,7 @@ loops that feed it from httpx; their failures are translated in :mod:`._failures
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -30,6 +31,8 @@ from mirastream.groq._closing import (
 from mirastream.groq._closing import close as close_response
 from mirastream.groq._deadline import Deadline
 from mirastream.groq._failures import LOWER_LAYER, stream_failure
+from mirastream.groq._logs import debug_enabled, log_stream_end
+from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq._sse import DEFAULT_MAX_SIZE, SSEDecoder
 from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
 
@@ -112,6 +115,11 @@ class ChunkDecoder:
             return None
         chunk = self._last = chunk_from_json(obj)
         return chunk
+
+    @property
+    def last(self) -> ChatCompletionChunk | None:
+        """The last chunk decoded, if any."""
+        return self._last
 
     @property
     def finished(self) -> bool:
@@ -202,6 +210,7 @@ def _iterate(
 ) -> Iterator[ChatCompletionChunk]:
     response = guard.response
     decoder = ChunkDecoder(response.request, max_event_size=max_event_size)
+    log = debug_enabled()  # once per stream
     try:
         try:
             body = _body(response)
@@ -222,6 +231,8 @@ def _iterate(
             raise decoder.error
     finally:
         close_response(response)  # may run in a garbage collection: see _closing
+        if log:
+            log_stream_end(response, decoder.last, decoder.stopped, sys.exc_info()[1])
 
 
 async def _aiterate(
@@ -229,6 +240,7 @@ async def _aiterate(
 ) -> AsyncIterator[ChatCompletionChunk]:
     response = guard.response
     decoder = ChunkDecoder(response.request, max_event_size=max_event_size)
+    log = debug_enabled()  # once per stream
     try:
         try:
             body = _abody(response)
@@ -250,6 +262,8 @@ async def _aiterate(
             raise decoder.error
     finally:
         await response.aclose()
+        if log:
+            log_stream_end(response, decoder.last, decoder.stopped, sys.exc_info()[1])
 
 
 def _running_loop() -> Any:
@@ -314,6 +328,11 @@ class Stream(Generic[T]):
         request_id: str | None = self.response.headers.get("x-request-id")
         return request_id
 
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` response headers, parsed."""
+        return RateLimits.from_headers(self.response.headers)
+
 
 class AsyncStream(Generic[T]):
     """The async twin of :class:`Stream`: ``async for``, ``async with``, ``await close()``.
@@ -365,3 +384,8 @@ class AsyncStream(Generic[T]):
         """The ``x-request-id`` response header."""
         request_id: str | None = self.response.headers.get("x-request-id")
         return request_id
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Groq's ``x-ratelimit-*`` response headers, parsed."""
+        return RateLimits.from_headers(self.response.headers)
