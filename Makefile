@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest docs bench test-matrix clean
+.PHONY: install demo test lint typecheck pytest docs bench bench-concurrency test-matrix clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: lint typecheck pytest docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-concurrency: $(STAMP)
+	$(BIN)/python benchmarks/bench_concurrency.py
 
 # The suite on every installed CPython 3.10-3.13, each in its own venv. A candidate
 # counts only if it runs (pyenv shims exist for versions that are not active).

@@ -15,6 +15,7 @@ import httpx
 from mirastream.errors import APIConnectionError, APITimeoutError
 from mirastream.groq._client import BaseClient, Timeout, completion_from_response
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
+from mirastream.groq._pool import fan_out_client_options
 from mirastream.groq._request import (
     DEFAULT_HTTP_OPTIONS,
     DEFAULT_MAX_RETRIES,
@@ -68,7 +69,8 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
 
     @staticmethod
     def _new_http(timeout: httpx.Timeout) -> httpx.AsyncClient:
-        return httpx.AsyncClient(**DEFAULT_HTTP_OPTIONS, timeout=timeout)
+        options = fan_out_client_options(sync=False)
+        return httpx.AsyncClient(**DEFAULT_HTTP_OPTIONS, **options, timeout=timeout)
 
     async def _send(
         self,

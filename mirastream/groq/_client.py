@@ -18,6 +18,7 @@ from jiter import from_json
 from mirastream.errors import APIConnectionError, APIError, APITimeoutError
 from mirastream.groq._closing import drain_deferred
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
+from mirastream.groq._pool import fan_out_client_options
 from mirastream.groq._request import (
     DEFAULT_HTTP_OPTIONS,
     DEFAULT_MAX_RETRIES,
@@ -134,7 +135,8 @@ class Groq(BaseClient[httpx.Client]):
 
     @staticmethod
     def _new_http(timeout: httpx.Timeout) -> httpx.Client:
-        return httpx.Client(**DEFAULT_HTTP_OPTIONS, timeout=timeout)
+        options = fan_out_client_options(sync=True)
+        return httpx.Client(**DEFAULT_HTTP_OPTIONS, **options, timeout=timeout)
 
     def _send(
         self,
