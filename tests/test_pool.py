@@ -1,0 +1,257 @@
+"""The sharded transport of default clients: fan-out correctness at C = 1000.
+
+Every stream is held open at once (all responses started before any is read), so the
+overlap is real without any delay on the server. Checked: contents are not crossed, the
+pool's slots all come back (``load`` returns to zero), connections are reused across
+rounds, and closing or cancelling a thousand streams leaves a client that still works.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import threading
+import warnings
+from typing import Any
+
+import anyio
+import pytest
+
+from mirastream import groq_call
+from mirastream.groq import AsyncGroq, AsyncStream, Groq
+from mirastream.groq._pool import AsyncShardedTransport, ShardedTransport, ShardRouter
+from mirastream.testing import Faults, GroqServer, script
+
+C = 1000
+THREADS = 64
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _enough_files() -> None:
+    # C client sockets and C server sockets live in this one process.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2 * C + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"needs {wanted} open files; the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def _messages(i: int) -> list[Any]:
+    return [{"role": "user", "content": f"worker {i}"}]
+
+
+def _load(client: Groq | AsyncGroq) -> list[int]:
+    transport = client._http._transport  # the one the client built; only its load is read
+    assert isinstance(transport, ShardedTransport | AsyncShardedTransport)
+    return transport.load
+
+
+def _connections(server: GroqServer) -> int:
+    return len({request.client for request in server.requests})
+
+
+async def _open_all(client: AsyncGroq, n: int) -> list[AsyncStream[Any]]:
+    """Open ``n`` streams concurrently; all have their response started on return."""
+    streams: list[AsyncStream[Any] | None] = [None] * n
+
+    async def open_one(i: int) -> None:
+        streams[i] = await client.chat.completions.create(
+            messages=_messages(i), model="m", stream=True
+        )
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as group:
+            for i in range(n):
+                group.start_soon(open_one, i)
+    assert all(stream is not None for stream in streams)
+    return [stream for stream in streams if stream is not None]
+
+
+async def _text(stream: AsyncStream[Any]) -> str:
+    parts = []
+    async for chunk in stream:
+        if chunk.choices:
+            parts.append(chunk.choices[0].delta.content or "")
+    return "".join(parts)
+
+
+async def _still_works(client: AsyncGroq) -> None:
+    stream = await client.chat.completions.create(messages=_messages(-1), model="m", stream=True)
+    assert await _text(stream) == "You said: worker -1"
+    assert sum(_load(client)) == 0
+
+
+def test_router_fills_the_first_shard_with_room_then_the_least_loaded() -> None:
+    router = ShardRouter(shards=3, size=2)
+    assert [router.acquire() for _ in range(5)] == [0, 0, 1, 1, 2]
+    router.release(0)
+    assert router.load == [1, 2, 1]
+    assert router.acquire() == 0  # the slot that came free, whose connection is idle
+    assert router.acquire() == 2
+    assert router.load == [2, 2, 2]
+    router.release(1)
+    assert [router.acquire(), router.acquire()] == [1, 0]  # full: the least loaded
+    assert router.load == [3, 2, 2]
+
+
+def test_shards_need_room() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        AsyncShardedTransport(shard_size=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        ShardedTransport(max_connections=0)
+
+
+@pytest.mark.anyio
+async def test_a_thousand_streams_at_once_stay_separate_and_reuse_connections(
+    server: GroqServer,
+) -> None:
+    async with AsyncGroq(api_key="k", base_url=server.base_url) as client:
+        for _round in range(2):
+            streams = await _open_all(client, C)
+            assert sum(_load(client)) == C  # all in flight at once, none queued
+            texts = [await _text(stream) for stream in streams]
+            assert texts == [f"You said: worker {i}" for i in range(C)]
+            assert sum(_load(client)) == 0
+            assert _connections(server) == C  # the second round opened none
+
+
+@pytest.mark.anyio
+async def test_high_level_workers_in_parallel_get_their_own_answers(
+    server: GroqServer,
+) -> None:
+    async with AsyncGroq(api_key="k", base_url=server.base_url) as client:
+
+        @groq_call("m", stream=True, client=client)
+        async def call(i: int) -> str:
+            return f"worker {i}"
+
+        texts: dict[tuple[int, int], str] = {}
+
+        async def worker(i: int) -> None:
+            for j in range(2):
+                stream = await call(i)
+                async for _chunk, _tool in stream:
+                    pass
+                texts[i, j] = stream.construct_call_response().content
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as group:
+                for i in range(200):
+                    group.start_soon(worker, i)
+        assert texts == {(i, j): f"You said: worker {i}" for i in range(200) for j in range(2)}
+        assert sum(_load(client)) == 0
+        assert _connections(server) <= 200
+
+
+@pytest.mark.anyio
+async def test_closing_a_thousand_unread_streams_leaves_the_pool_healthy(
+    server: GroqServer,
+) -> None:
+    async with AsyncGroq(api_key="k", base_url=server.base_url) as client:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            streams = await _open_all(client, C)
+            for stream in streams:
+                await stream.close()
+            assert sum(_load(client)) == 0
+            del streams
+            gc.collect()
+        assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+        await _still_works(client)
+        streams = await _open_all(client, C)  # every slot is usable again
+        assert sum(_load(client)) == C
+        for stream in streams:
+            await stream.close()
+
+
+@pytest.mark.anyio
+async def test_cancelling_a_thousand_streams_mid_body_and_before_headers(
+    server: GroqServer,
+) -> None:
+    async with AsyncGroq(api_key="k", base_url=server.base_url) as client:
+        # Mid-body: each worker has read a chunk and waits; the group is cancelled.
+        streams = await _open_all(client, C)
+        reading = anyio.Event()
+        started = 0
+
+        async def read_one(stream: AsyncStream[Any]) -> None:
+            nonlocal started
+            async with stream:
+                async for _chunk in stream:
+                    started += 1
+                    if started == C:
+                        reading.set()
+                    await anyio.sleep_forever()
+
+        async with anyio.create_task_group() as group:
+            for stream in streams:
+                group.start_soon(read_one, stream)
+            with anyio.fail_after(20):
+                await reading.wait()
+            group.cancel_scope.cancel()
+        assert sum(_load(client)) == 0
+        await _still_works(client)
+
+        # Before the headers: every request is at the server, no answer sent yet.
+        server.clear()
+        waiting = script("late", faults=Faults(delay_before_headers=0.5))
+        server.enqueue(*[waiting] * C)
+
+        async def ask(i: int) -> None:
+            await client.chat.completions.create(messages=_messages(i), model="m", stream=True)
+
+        async with anyio.create_task_group() as group:
+            for i in range(C):
+                group.start_soon(ask, i)
+            with anyio.fail_after(20):
+                while len(server.requests) < C:
+                    await anyio.sleep(0.01)
+            group.cancel_scope.cancel()
+        assert sum(_load(client)) == 0
+        await _still_works(client)
+
+
+def test_threads_sharing_one_groq_get_their_own_answers(server: GroqServer) -> None:
+    with Groq(api_key="k", base_url=server.base_url) as client:
+        texts: dict[tuple[int, int], str] = {}
+        start = threading.Barrier(THREADS)
+
+        def worker(i: int) -> None:
+            start.wait()
+            for j in range(2):
+                stream = client.chat.completions.create(
+                    messages=_messages(i), model="m", stream=True
+                )
+                texts[i, j] = "".join(
+                    chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices
+                )
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert texts == {
+            (i, j): f"You said: worker {i}" for i in range(THREADS) for j in range(2)
+        }
+        assert sum(_load(client)) == 0
+        assert _connections(server) <= THREADS
+
+
+def test_proxies_in_the_environment_are_still_honoured(
+    server: GroqServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # httpx reads proxy settings only for a client without a transport of its own.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.base_url)
+    with Groq(api_key="k", base_url="http://api.groq.invalid") as client:
+        completion = client.chat.completions.create(messages=_messages(7), model="m")
+    assert completion.choices[0].message.content == "You said: worker 7"
+    assert len(server.requests) == 1
