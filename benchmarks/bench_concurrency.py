@@ -32,7 +32,7 @@ STREAMS_PER_WORKER = 3
 ASYNC_CS = (10, 200, 1000)
 # A row still running after this long is cut off (the groq SDK at C = 1000 queues behind
 # its 100-connection limit): it reports the streams done and the CPU per chunk of those.
-DEADLINE = 45.0
+DEADLINE = 30.0
 SYNC_THREADS = 64
 ASYNC_KINDS = ("GroqStream", "AsyncStream", "httpx pooled", "groq SDK")
 SYNC_KINDS = ("GroqStream", "Stream", "httpx pooled", "groq SDK")

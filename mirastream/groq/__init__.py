@@ -29,6 +29,7 @@ from mirastream.errors import (
 )
 from mirastream.groq._async_client import AsyncGroq
 from mirastream.groq._client import Groq
+from mirastream.groq._pool import AsyncShardedTransport, ShardedTransport
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "APIStreamError",
     "APITimeoutError",
     "AsyncGroq",
+    "AsyncShardedTransport",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
@@ -49,6 +51,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ShardedTransport",
     "Stream",
     "StreamConsumedError",
     "StreamDecodeError",
