@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest docs bench bench-concurrency test-matrix clean
+.PHONY: install demo test lint typecheck pytest docs bench bench-concurrency test-matrix clean test-browser test-ai-sdk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,21 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir .site
 
 test: lint typecheck pytest docs
+
+# The real-browser test of the relay example: Debian's Chromium (Playwright drives the
+# system browser; it never downloads one). `make test` runs it too when Chromium is there.
+test-browser: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	$(BIN)/pytest tests/test_browser.py -v -rs
+
+# The UI message stream read by the Vercel AI SDK's own client code (Node, the `ai`
+# package from the npm registry, kept in build/ai-sdk). `make test` runs it once installed.
+test-ai-sdk: $(STAMP)
+	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	mkdir -p build/ai-sdk
+	cd build/ai-sdk && (test -f package.json || npm init -y >/dev/null) \
+	  && npm install --no-audit --no-fund --silent ai@6
+	$(BIN)/pytest tests/test_ai_sdk.py -v -rs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from mirastream.testing import GroqServer, RecordedRequest, Script, ToolCall, Usage
+from mirastream.testing import GroqServer, RecordedRequest, Responder, Script, ToolCall, Usage
 
 Answer = Callable[[str, list[str]], str]
 """Makes the final answer from the last user message and the tool outputs so far."""
@@ -72,11 +72,12 @@ class ScriptedModel:
 
 
 @contextmanager
-def groq_or_local(model: ScriptedModel) -> Iterator[str]:
+def groq_or_local(model: Responder) -> Iterator[str]:
     """Use Groq if ``GROQ_API_KEY`` is set; otherwise serve ``model`` on a local server.
 
     Args:
-        model: What the local server answers with (unused when calling Groq).
+        model: What the local server answers with (unused when calling Groq): a
+            ``ScriptedModel``, or any ``GroqServer`` responder.
 
     Yields:
         The base URL requests go to.

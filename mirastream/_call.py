@@ -99,7 +99,7 @@ class _Call:
         self.client = client
         self.call_params = dict(call_params or {})
         # Tools fixed at decoration time are converted once; dynamic ones per call.
-        self._toolkit = Toolkit(self.tools) if self.tools else None
+        self._toolkit = self._make_toolkit(self.tools, self.call_params.get("tools"))
 
     def request(
         self, fn: Callable[..., Any], result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -121,9 +121,21 @@ class _Call:
 
     def _toolkit_for(self, config: DynamicConfig) -> Toolkit | None:
         dynamic = config.get("tools")
-        if dynamic:
-            return Toolkit([*self.tools, *dynamic])
-        return self._toolkit
+        raw = config.get("call_params", {}).get("tools")
+        if not dynamic and raw is None:
+            return self._toolkit
+        if raw is None:
+            raw = self.call_params.get("tools")
+        return self._make_toolkit([*self.tools, *(dynamic or ())], raw)
+
+    @staticmethod
+    def _make_toolkit(tools: Sequence[Any], raw: Any) -> Toolkit | None:
+        # tools= first, then call_params["tools"] (sent unchanged, like tool dicts):
+        # merged, never one overwriting the other. Without tools=, call_params["tools"]
+        # goes out as given and no call becomes a tool.
+        if not tools:
+            return None
+        return Toolkit([*tools, *(raw or ())])
 
     def run(self, request: _Request) -> Any:
         client: Groq = request.client or default_client()

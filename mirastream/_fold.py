@@ -9,7 +9,14 @@ Every protocol fact about *combining* chunks lives here, once:
 * tool calls are assembled by ``index``: Groq sends each call whole in one delta, other
   servers send OpenAI-style fragments; both are accepted. A call is complete when its
   arguments parse as a JSON object, when the next index starts, when a ``finish_reason``
-  arrives, or when the stream ends;
+  arrives, or when the stream ends. A delta with a new ``id`` at the index of a call
+  already complete starts a new call (some OpenAI-compatible servers number every
+  call 0); within a call still open, the first ``id`` stays;
+* compound models' ``executed_tools`` are merged by their ``index`` (a later delta for
+  the same tool updates it, each non-null field replacing the earlier one: arguments
+  may come first, output and results later), ``annotations``
+  and ``logprobs.content`` are concatenated, so the rebuilt message has them as a
+  non-streamed response would;
 * the envelope (id, model, created, system_fingerprint, x_groq id and seed) is taken
   from the chunks themselves, so a rebuilt ``ChatCompletion`` is faithful.
 
@@ -117,8 +124,12 @@ class StreamFold:
     """
 
     __slots__ = (
+        "_annotations",
+        "_calls_at",
         "_content",
         "_envelope",
+        "_executed",
+        "_logprobs",
         "_reasoning",
         "_tool_calls",
         "_top_usage",
@@ -133,7 +144,11 @@ class StreamFold:
     def __init__(self) -> None:
         self._content: list[str] = []
         self._reasoning: list[str] = []
-        self._tool_calls: dict[int, ToolCallAssembly] = {}
+        self._tool_calls: list[ToolCallAssembly] = []  # in the order they started
+        self._calls_at: dict[int, ToolCallAssembly] = {}  # the latest call at each index
+        self._executed: dict[int, dict[str, Any]] = {}  # executed tools by index
+        self._annotations: list[Any] = []
+        self._logprobs: list[Any] | None = None  # logprobs.content, once any was sent
         self._envelope: dict[str, Any] = {}
         self._xgroq: dict[str, Any] = {}
         self._xgroq_usage: dict[str, Any] | None = None
@@ -170,8 +185,15 @@ class StreamFold:
                     self._reasoning.append(reasoning)
                     if self.channel is None:
                         self.channel = delta._data.get("channel")
-                if "tool_calls" in delta._data:
-                    completed = self._add_tool_calls(delta._data["tool_calls"] or ())
+                d = delta._data
+                if content is None or len(d) > 1:  # a plain text delta has nothing else
+                    if "tool_calls" in d:
+                        completed = self._add_tool_calls(d["tool_calls"] or ())
+                    if "executed_tools" in d or "annotations" in d:
+                        self._add_compound(d)
+                logprobs = choice._data.get("logprobs")
+                if logprobs:
+                    self._add_logprobs(logprobs)
             if choice.finish_reason is not None:
                 self.finish_reasons.append(choice.finish_reason)
                 completed = (completed or []) + self._complete_all()
@@ -203,28 +225,52 @@ class StreamFold:
 
     def _add_tool_calls(self, deltas: Any) -> list[ToolCallAssembly] | None:
         completed: list[ToolCallAssembly] = []
-        calls = self._tool_calls
+        calls_at = self._calls_at
         for delta in deltas:
             index = delta.get("index")
             if index is None:  # not from Groq; take it as the next call
-                index = len(calls)
-            call = calls.get(index)
+                index = len(self._tool_calls)
+            call = calls_at.get(index)
+            new_id = delta.get("id")
+            if call is not None and call.done:
+                if not new_id or new_id == call.id:
+                    continue  # a repeat of a call already completed (never seen from Groq)
+                call = None  # a new call at a taken index (servers that number all calls 0)
             if call is None:
-                # A new index starts: calls before it can receive nothing more.
-                earlier = [c for c in self._open() if c.index < index]
-                self._close(earlier)
-                completed += earlier
-                call = calls[index] = ToolCallAssembly(index)
+                # A new call starts: calls before it can receive nothing more.
+                if self.open_calls:  # else skip the scan (Groq's whole calls are all done)
+                    earlier = [c for c in self._open() if c.index < index]
+                    self._close(earlier)
+                    completed += earlier
+                call = calls_at[index] = ToolCallAssembly(index)
+                self._tool_calls.append(call)
                 self.open_calls += 1
-            elif call.done:
-                continue  # a repeat of a call already completed (never seen from Groq)
             if call.add(delta) and call.arguments_complete():
                 self._close([call])
                 completed.append(call)
         return completed or None
 
+    def _add_compound(self, delta: dict[str, Any]) -> None:
+        for tool in delta.get("executed_tools") or ():
+            if not isinstance(tool, dict):
+                continue
+            index = tool.get("index", len(self._executed))
+            known = self._executed.get(index)
+            if known is None:
+                self._executed[index] = dict(tool)
+            else:
+                known.update((k, v) for k, v in tool.items() if v is not None)
+        self._annotations += delta.get("annotations") or ()
+
+    def _add_logprobs(self, logprobs: Any) -> None:
+        content = logprobs.get("content") if isinstance(logprobs, dict) else None
+        if content is not None:
+            if self._logprobs is None:
+                self._logprobs = []
+            self._logprobs.extend(content)
+
     def _open(self) -> list[ToolCallAssembly]:
-        return [c for c in self._tool_calls.values() if not c.done]
+        return [c for c in self._tool_calls if not c.done]
 
     def _close(self, calls: list[ToolCallAssembly]) -> None:
         for call in calls:
@@ -280,8 +326,13 @@ class StreamFold:
 
     @property
     def tool_calls(self) -> list[ToolCallAssembly]:
-        """Every tool call seen, complete or not, in index order."""
-        return [self._tool_calls[i] for i in sorted(self._tool_calls)]
+        """Every tool call seen, complete or not, in the order they started."""
+        return list(self._tool_calls)
+
+    @property
+    def executed_tools(self) -> list[dict[str, Any]]:
+        """The tools Groq ran server-side so far (compound models), in index order."""
+        return [self._executed[i] for i in sorted(self._executed)]
 
     def message(self) -> dict[str, Any]:
         """The assistant message so far, as the API would return it."""
@@ -292,6 +343,10 @@ class StreamFold:
             message["channel"] = self.channel
         if self._tool_calls:
             message["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self._executed:
+            message["executed_tools"] = self.executed_tools
+        if self._annotations:
+            message["annotations"] = list(self._annotations)
         return message
 
     def completion(self) -> ChatCompletion:
@@ -307,7 +362,7 @@ class StreamFold:
                 {
                     "index": 0,
                     "message": self.message(),
-                    "logprobs": None,
+                    "logprobs": None if self._logprobs is None else {"content": self._logprobs},
                     "finish_reason": finish_reason,
                 }
             ],

@@ -15,6 +15,7 @@ from mirastream.groq.types import (
     ChatCompletionChunk,
     ChatCompletionMessageToolCall,
     CompletionUsage,
+    ExecutedTool,
     reported_usage,
 )
 
@@ -120,6 +121,12 @@ class GroqCallResponseChunk(UsageTokens):
         choices = self.chunk.choices
         return choices[0].delta.tool_calls if choices else None
 
+    @property
+    def executed_tools(self) -> list[ExecutedTool] | None:
+        """Tools Groq ran server-side that this chunk reports (compound models), if any."""
+        choices = self.chunk.choices
+        return choices[0].delta.executed_tools if choices else None
+
     def __repr__(self) -> str:
         return f"GroqCallResponseChunk(content={self.content!r})"
 
@@ -214,6 +221,11 @@ class GroqCallResponse(UsageTokens):
         return (self._message.tool_calls or []) if self._message else []
 
     @property
+    def executed_tools(self) -> list[ExecutedTool]:
+        """The tools Groq ran server-side (compound models, built-in tools), with results."""
+        return (self._message.executed_tools or []) if self._message else []
+
+    @property
     def tools(self) -> list[GroqTool]:
         """The tool calls as tool instances (``tool.call()`` runs one).
 
@@ -225,7 +237,11 @@ class GroqCallResponse(UsageTokens):
             # calls are always in ``tool_calls``.
             toolkit = self._toolkit
             calls = self.tool_calls if toolkit is not None else []
-            self._tools = [toolkit.tool_for(call) for call in calls]  # type: ignore[union-attr]
+            self._tools = [
+                toolkit.tool_for(call)  # type: ignore[union-attr]
+                for call in calls
+                if not toolkit.leaves_raw(call)  # type: ignore[union-attr]
+            ]
         return self._tools
 
     @property

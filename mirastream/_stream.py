@@ -34,6 +34,7 @@ from mirastream.groq.types import (
     ChatCompletionChunk,
     ChatCompletionMessageToolCall,
     CompletionUsage,
+    ExecutedTool,
 )
 
 if TYPE_CHECKING:
@@ -134,8 +135,11 @@ class _StreamState(UsageTokens):
         assert self._toolkit is not None
         errors: list[ToolCallError] = []
         for call in calls:
+            tool_call = call.to_tool_call()
+            if self._toolkit.leaves_raw(tool_call):
+                continue  # a built-in tool or a raw schema: never a tool instance
             try:
-                tool = self._toolkit.tool_for(call.to_tool_call())
+                tool = self._toolkit.tool_for(tool_call)
             except ToolCallError as exc:
                 errors.append(exc)
             else:
@@ -223,6 +227,11 @@ class _StreamState(UsageTokens):
     def tool_calls(self) -> list[ChatCompletionMessageToolCall]:
         """Every tool call received, including ones that failed to become tools."""
         return [call.to_tool_call() for call in self._fold.tool_calls]
+
+    @property
+    def executed_tools(self) -> list[ExecutedTool]:
+        """The tools Groq ran server-side so far (compound models), merged by index."""
+        return [ExecutedTool(tool) for tool in self._fold.executed_tools]
 
     @property
     def tools(self) -> list[GroqTool]:

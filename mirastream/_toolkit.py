@@ -1,15 +1,19 @@
 """The tools of one call: ``Toolkit`` (schemas, tool calls to tools) and the answers back.
 
 :class:`Toolkit` holds the tools offered in one call: their wire schemas, and the lookup
-that turns a model's tool call into a validated tool instance.
+that turns a model's tool call into a validated tool instance. Tools given as dicts
+(Groq's built-in tools such as ``{"type": "browser_search"}``, or a raw function schema)
+go to the wire unchanged and never become tool instances: Groq runs built-in tools itself
+and reports them in ``executed_tools``; a call naming a raw schema stays a raw call.
 :func:`tool_message_params` turns ``(tool, output)`` pairs into the tool messages that
 answer the model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+import copy
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import pydantic_core
 from pydantic import BaseModel
@@ -18,17 +22,21 @@ from mirastream._tools import GroqTool, ToolLike, tool_from
 from mirastream.errors import ToolCallError
 from mirastream.groq.types import ChatCompletionMessageToolCall
 
-__all__ = ["Toolkit", "tool_message_params", "tool_schemas"]
+__all__ = ["ToolEntry", "Toolkit", "tool_message_params", "tool_schemas"]
+
+ToolEntry: TypeAlias = ToolLike | Mapping[str, Any]
+"""One entry of ``tools=``: a tool definition, or a tool dict sent as it is."""
 
 
-def tool_schemas(tools: Iterable[ToolLike]) -> list[dict[str, Any]]:
+def tool_schemas(tools: Iterable[ToolEntry]) -> list[dict[str, Any]]:
     """The request's ``tools`` list for the given tool definitions.
 
     Args:
-        tools: Tool definitions, as accepted by :func:`tool_from`.
+        tools: Tool definitions, as accepted by :func:`tool_from`, and tool dicts.
 
     Returns:
-        One ``{"type": "function", "function": {...}}`` entry per tool, in order.
+        One entry per tool, in order: ``{"type": "function", "function": {...}}`` for a
+        definition, a copy of each dict.
 
     Raises:
         ValueError: Two tools have the same name.
@@ -40,26 +48,41 @@ class Toolkit:
     """The tools offered in one call: their schemas, and tool calls turned into tools.
 
     Args:
-        tools: Tool definitions, as accepted by :func:`tool_from`.
+        tools: Tool definitions, as accepted by :func:`tool_from`, and tool dicts
+            (``{"type": "browser_search"}``, ``{"type": "function", "function": {...}}``)
+            sent unchanged, in the order given.
 
     Raises:
-        ValueError: Two tools have the same name (Groq could not tell them apart).
+        ValueError: Two tools have the same name (Groq could not tell them apart), or
+            a tool dict has no ``type`` (or a function dict no ``function.name``).
     """
 
-    __slots__ = ("_by_name",)
+    __slots__ = ("_by_name", "_entries", "_raw_names")
 
-    def __init__(self, tools: Iterable[ToolLike] = ()) -> None:
+    def __init__(self, tools: Iterable[ToolEntry] = ()) -> None:
         by_name: dict[str, type[GroqTool]] = {}
+        raw_names: set[str] = set()
+        entries: list[type[GroqTool] | dict[str, Any]] = []
         for obj in tools:
-            tool = tool_from(obj)
-            name = tool._name()
-            if name in by_name:
+            entry: type[GroqTool] | dict[str, Any]
+            if isinstance(obj, Mapping):
+                entry = dict(obj)
+                name = _dict_tool_name(entry)
+            else:
+                entry = tool_from(obj)
+                name = entry._name()
+            if name in by_name or name in raw_names:
                 raise ValueError(
-                    f"two tools are named {name!r} ({by_name[name]!r} and {tool!r}); "
-                    "tool names must be unique within a call"
+                    f"two tools are named {name!r}; tool names must be unique within a call"
                 )
-            by_name[name] = tool
+            if isinstance(entry, dict):
+                raw_names.add(name)
+            else:
+                by_name[name] = entry
+            entries.append(entry)
         self._by_name = by_name
+        self._raw_names = frozenset(raw_names)
+        self._entries = tuple(entries)
 
     @property
     def tools(self) -> tuple[type[GroqTool], ...]:
@@ -72,9 +95,19 @@ class Toolkit:
         return tuple(self._by_name)
 
     @property
+    def dict_tools(self) -> tuple[dict[str, Any], ...]:
+        """The tools given as dicts (built-in tools, raw schemas), in the order given."""
+        return tuple(e for e in self._entries if isinstance(e, dict))
+
+    @property
     def schemas(self) -> list[dict[str, Any]]:
-        """The request's ``tools`` list (fresh dicts on each access)."""
-        return [tool.tool_schema() for tool in self._by_name.values()]
+        """The request's ``tools`` list, in the order given (fresh dicts on each access)."""
+        return [copy.deepcopy(e) if isinstance(e, dict) else e.tool_schema() for e in self._entries]
+
+    def leaves_raw(self, tool_call: ChatCompletionMessageToolCall) -> bool:
+        """Whether a call names a tool given as a dict: it stays a raw call, never a tool."""
+        # Checked per completed call: nothing to look up unless dicts were given.
+        return bool(self._raw_names) and (tool_call.function.name or "") in self._raw_names
 
     def tool_for(self, tool_call: ChatCompletionMessageToolCall) -> GroqTool:
         """Turn a complete tool call from the model into a validated tool instance.
@@ -112,6 +145,26 @@ class Toolkit:
 
     def __repr__(self) -> str:
         return f"Toolkit({list(self._by_name)!r})"
+
+
+def _dict_tool_name(tool: dict[str, Any]) -> str:
+    """The name a tool dict is known by: its function's name, else its ``type``."""
+    kind = tool.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(
+            f"a tool given as a dict needs a 'type', e.g. {{'type': 'browser_search'}}; "
+            f"got {tool!r}"
+        )
+    if kind != "function":
+        return kind
+    function = tool.get("function")
+    name = function.get("name") if isinstance(function, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            "a function tool given as a dict needs 'function': {'name': ...}; "
+            "or pass the function (or a GroqTool class) itself"
+        )
+    return name
 
 
 def _tool_output_content(output: Any) -> str:

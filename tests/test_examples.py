@@ -82,9 +82,17 @@ EXPECTED: dict[str, list[str]] = {
         OFFLINE_BANNER,
         r"GET / -> 200 text/html",
         r"GET /chat\?q=\.\.\. -> 200 text/event-stream",
-        r'data: "Sunlight"',
-        r'event: done\ndata: \{"output_tokens": \d+, "cost": [\d.e-]+\}',
+        r'event: text\ndata: "Sunlight"',
+        r'event: done\ndata: \{"finish_reason":"stop","model":"llama-3\.3-70b-versatile",'
+        r'"input_tokens":\d+,"output_tokens":\d+,.*"cost":[\d.e-]+\}',
         r"the page shows:\nSunlight is a mix of colours.*the whole sky looks blue\.",
+        r"rate limit\?' -> 200\nevent: error\ndata: \{\"message\":\"Rate limit reached.*"
+        r'"status":429,"code":"rate_limit_exceeded","during":"request"\}',
+        r"fail midway' -> 200\nevent: error\ndata: .*\"during\":\"stream\"\}",
+        r"POST /api/chat -> 200, ui message stream v1",
+        r'data: \{"type":"text-delta","id":"text-1","delta":"Sunlight"\}',
+        r'data: \{"type":"finish","finishReason":"stop","messageMetadata":\{.*"cost":',
+        r"data: \[DONE\]",
     ],
 }
 
@@ -164,20 +172,27 @@ async def fetch(app: Any, path: str, **params: str) -> httpx.Response:
 
 
 def test_relay_streams_the_answer_as_sse(relay: ModuleType) -> None:
-    async def scenario() -> tuple[httpx.Response, httpx.Response]:
+    async def scenario() -> list[httpx.Response]:
         async with relay.lifespan(relay.app):  # starts the local server: no key is set
-            return await fetch(relay.app, "/"), await fetch(relay.app, "/chat", q="Why?")
+            return [
+                await fetch(relay.app, "/"),
+                await fetch(relay.app, "/chat", q="Why?"),
+                await fetch(relay.app, "/favicon.ico"),
+            ]
 
-    home, chat = asyncio.run(scenario())
+    home, chat, icon = asyncio.run(scenario())
     assert home.status_code == 200 and "new EventSource(" in home.text
+    assert '<link rel="icon" href="/favicon.svg"' in home.text
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.text.startswith("<svg")
     assert chat.status_code == 200
     assert chat.headers["content-type"].startswith("text/event-stream")
     assert chat.headers["cache-control"] == "no-cache"
     events = parse_sse(chat.text)
-    *messages, (last, done) = events
-    assert {event for event, _ in messages} == {"message"}
-    assert len(messages) > 10  # one event per token-sized piece
-    assert "".join(text for _, text in messages) == relay.OFFLINE.answer
+    *texts, (last, done) = events
+    assert {event for event, _ in texts} == {"text"}
+    assert len(texts) > 10  # one event per token-sized piece
+    assert "".join(text for _, text in texts) == relay.OFFLINE.answer
     assert last == "done"
     assert done["output_tokens"] > 0 and done["cost"] > 0
 
@@ -187,7 +202,7 @@ def test_relay_rejects_an_empty_question(relay: ModuleType) -> None:
     assert response.status_code == 400
 
 
-def test_relay_reports_an_error_before_the_stream_as_502(
+def test_relay_reports_an_error_before_the_stream_as_an_event(
     relay: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with GroqServer() as server:
@@ -195,8 +210,20 @@ def test_relay_reports_an_error_before_the_stream_as_502(
         monkeypatch.setenv("GROQ_API_KEY", "gsk_wrong")
         server.enqueue(ErrorReply(401, "Invalid API Key", code="invalid_api_key"))
         response = asyncio.run(fetch(relay.app, "/chat", q="Why?"))
-    assert response.status_code == 502
-    assert "Invalid API Key" in response.text
+    # A 200 with an error event: EventSource cannot read the body of an error status.
+    assert response.status_code == 200
+    assert parse_sse(response.text) == [
+        (
+            "error",
+            {
+                "message": "Invalid API Key",
+                "type": "AuthenticationError",
+                "status": 401,
+                "code": "invalid_api_key",
+                "during": "request",
+            },
+        )
+    ]
 
 
 def test_relay_reports_a_mid_stream_error_as_an_event(
@@ -208,6 +235,66 @@ def test_relay_reports_a_mid_stream_error_as_an_event(
         server.enqueue(script("One two three four", error="Service overloaded", error_after=3))
         response = asyncio.run(fetch(relay.app, "/chat", q="Why?"))
     assert response.status_code == 200
-    events = parse_sse(response.text)
-    assert events[-1] == ("upstream-error", "Service overloaded")
-    assert "".join(data for event, data in events[:-1]) == "One two three"
+    *texts, (event, error) = parse_sse(response.text)
+    assert (event, error["message"], error["during"]) == ("error", "Service overloaded", "stream")
+    assert "".join(data for _, data in texts) == "One two three"
+
+
+def test_relay_speaks_the_ui_message_stream_to_use_chat(
+    relay: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = [
+        {"id": "u1", "role": "user", "parts": [{"type": "text", "text": "Weather in Lisbon?"}]},
+        {
+            "id": "a1",
+            "role": "assistant",
+            "parts": [
+                {"type": "step-start"},
+                {
+                    "type": "tool-get_weather",
+                    "toolCallId": "call_1",
+                    "state": "output-available",
+                    "input": {"city": "Lisbon"},
+                    "output": "23°C, sunny",
+                },
+                {"type": "step-start"},
+                {"type": "text", "text": "It is sunny.", "state": "done"},
+            ],
+        },
+        {"id": "u2", "role": "user", "parts": [{"type": "text", "text": "And tomorrow?"}]},
+    ]
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=relay.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+            return await http.post("/api/chat", json={"id": "chat-1", "messages": history})
+
+    with GroqServer() as server:
+        monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
+        monkeypatch.setenv("GROQ_API_KEY", "gsk_test")
+        server.enqueue(script("Rain, 17°C."))
+        response = asyncio.run(post())
+        sent = server.requests[0].body
+    assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
+    assert isinstance(sent, dict)
+    assert sent["messages"][1:] == [  # the conversation, as the model needs it
+        {"role": "user", "content": "Weather in Lisbon?"},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city":"Lisbon"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "23°C, sunny"},
+        {"role": "assistant", "content": "It is sunny."},
+        {"role": "user", "content": "And tomorrow?"},
+    ]
+    blocks = response.text.split("\n\n")
+    assert blocks[-2:] == ["data: [DONE]", ""]
+    deltas = [json.loads(b[6:]) for b in blocks if '"text-delta"' in b]
+    assert "".join(d["delta"] for d in deltas) == "Rain, 17°C."

@@ -12,8 +12,9 @@ import mirastream
 import mirastream.errors as errors
 import mirastream.groq as groq_api
 import mirastream.groq.types as types_api
+import mirastream.relay as relay_api
 
-MODULES = [groq_api, errors, types_api]
+MODULES = [groq_api, errors, types_api, relay_api]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

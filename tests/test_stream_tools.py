@@ -541,6 +541,40 @@ def _name_fragments() -> Shape:
 
 
 SHAPES: dict[str, Shape] = {
+    # OpenAI-compatible servers that number every call 0: a new id at the index of a
+    # complete call starts a new call (it used to be dropped).
+    "every_call_at_index_0_whole": Shape(
+        deltas=(
+            calls(whole(0, "z1", "get_weather", W_PARIS)),
+            calls(whole(0, "z2", "get_local_time", T_TOKYO)),
+            calls(whole(0, "z3", "utc_now", "{}")),
+        ),
+        events=((0, None), (1, "get_weather"), (2, "get_local_time"), (3, "utc_now"), (4, None)),
+        calls=(
+            call_dict("z1", "get_weather", W_PARIS),
+            call_dict("z2", "get_local_time", T_TOKYO),
+            call_dict("z3", "utc_now", "{}"),
+        ),
+        args=({"location": "Paris, France", "unit": "celsius"}, {"timezone": "Asia/Tokyo"}, {}),
+    ),
+    "every_call_at_index_0_fragments": Shape(
+        deltas=(
+            *fragmented(0, "call_A", "get_weather", W_PARIS, 16),  # header + 3 pieces
+            *fragmented(0, "call_B", "get_local_time", T_TOKYO, 30),  # header + 1 piece
+        ),
+        events=(
+            *((i, None) for i in range(4)),
+            (4, "get_weather"),
+            (5, None),
+            (6, "get_local_time"),
+            (7, None),
+        ),
+        calls=(
+            call_dict("call_A", "get_weather", W_PARIS),
+            call_dict("call_B", "get_local_time", T_TOKYO),
+        ),
+        args=({"location": "Paris, France", "unit": "celsius"}, {"timezone": "Asia/Tokyo"}),
+    ),
     # Groq: the whole call in one delta; it is complete on that delta.
     "groq_one_whole_call": Shape(
         deltas=(calls(whole(0, "m2x7q9k4v", "get_weather", W_PARIS)),),

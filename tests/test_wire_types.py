@@ -436,3 +436,258 @@ def test_chunk_from_json_equals_the_constructor_on_odd_shapes(obj: dict[str, Any
     assert fast == slow
     assert _slots(fast) == _slots(slow)
     assert fast.to_dict() == obj
+
+
+# ---------------------------------------------------------------------------------------
+# SDK-style nested construction, checked against the groq SDK
+# ---------------------------------------------------------------------------------------
+
+SDK_MODULES = {
+    "groq.types.chat.chat_completion_chunk": {},
+    "groq.types.chat.chat_completion": {"Choice": "ChatCompletionChoice"},
+    "groq.types.chat.chat_completion_message": {},
+    "groq.types.chat.chat_completion_message_tool_call": {},
+    "groq.types.chat.chat_completion_token_logprob": {},
+    "groq.types.completion_usage": {},
+}
+# Names one flat module cannot hold twice: the chunk's Choice/ChoiceLogprobs/XGroq... are
+# mirastream's; the completion's x_groq.usage (the SDK's XGroqUsage) is a CompletionUsage,
+# which also declares its dram/sram_cached_tokens.
+NOT_MIRRORED = {"XGroqUsage"}
+
+
+def _sdk_namespace() -> dict[str, Any]:
+    """Our type names mapped to the SDK's classes (the chunk's module wins on clashes)."""
+    import importlib
+
+    names: dict[str, Any] = {}
+    for module_name, renames in reversed(list(SDK_MODULES.items())):
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            names[renames.get(name, name)] = getattr(module, name)
+    return names
+
+
+def _our_namespace() -> dict[str, Any]:
+    import mirastream.groq.types as types
+
+    return {name: getattr(types, name) for name in types.__all__}
+
+
+def test_every_sdk_response_type_has_a_counterpart() -> None:
+    ours = _our_namespace()
+    missing = sorted(set(_sdk_namespace()) - set(ours) - NOT_MIRRORED)
+    assert missing == []
+
+
+def _build_chunk(t: dict[str, Any]) -> Any:
+    usage = t["CompletionUsage"](
+        prompt_tokens=12,
+        completion_tokens=5,
+        total_tokens=17,
+        prompt_time=0.002,
+        prompt_tokens_details=t["PromptTokensDetails"](cached_tokens=4),
+        completion_tokens_details=t["CompletionTokensDetails"](reasoning_tokens=3),
+    )
+    search = t["ExecutedToolSearchResults"](
+        results=[
+            t["ExecutedToolSearchResultsResult"](
+                title="Tokyo weather", url="https://example.com/t", content="Sunny", score=0.93
+            )
+        ],
+        images=["https://example.com/i.png"],
+    )
+    chart = t["ExecutedToolCodeResultChart"](
+        type="bar",
+        title="Rain",
+        elements=[t["ExecutedToolCodeResultChartElement"](label="Mon", value=2.5)],
+    )
+    executed = [
+        t["ExecutedTool"](
+            index=0, type="search", arguments='{"query":"tokyo"}', search_results=search
+        ),
+        t["ExecutedTool"](
+            index=1,
+            type="browser",
+            arguments="{}",
+            browser_results=[t["ExecutedToolBrowserResult"](title="T", url="https://e.com")],
+        ),
+        t["ExecutedTool"](
+            index=2,
+            type="python",
+            arguments='{"code":"1+1"}',
+            output="2",
+            code_results=[t["ExecutedToolCodeResult"](text="2", chart=chart, charts=[chart])],
+        ),
+    ]
+    delta = t["ChoiceDelta"](
+        role="assistant",
+        content="Sunny [1]",
+        reasoning="look it up",
+        tool_calls=[
+            t["ChoiceDeltaToolCall"](
+                index=0,
+                id="call_1",
+                type="function",
+                function=t["ChoiceDeltaToolCallFunction"](name="get_weather", arguments="{}"),
+            )
+        ],
+        executed_tools=executed,
+        annotations=[
+            t["Annotation"](
+                type="function_citation",
+                function_citation=t["AnnotationFunctionCitation"](
+                    tool_call_id="call_1", start_index=6, end_index=9
+                ),
+            )
+        ],
+        function_call=t["ChoiceDeltaFunctionCall"](name="f", arguments="{}"),
+    )
+    logprobs = t["ChoiceLogprobs"](
+        content=[
+            t["ChatCompletionTokenLogprob"](
+                token="Sun",
+                logprob=-0.1,
+                bytes=[83, 117, 110],
+                top_logprobs=[t["TopLogprob"](token="Sun", logprob=-0.1)],
+            )
+        ]
+    )
+    return t["ChatCompletionChunk"](
+        id="chatcmpl-1",
+        object="chat.completion.chunk",
+        created=1771002001,
+        model="groq/compound",
+        system_fingerprint="fp_1",
+        choices=[t["Choice"](index=0, delta=delta, finish_reason="stop", logprobs=logprobs)],
+        usage=usage,
+        x_groq=t["XGroq"](
+            id="req_1",
+            seed=7,
+            usage=usage,
+            debug=t["XGroqDebug"](input_tokens=["a"]),
+            usage_breakdown=t["UsageBreakdown"](
+                models=[t["UsageBreakdownModel"](model="openai/gpt-oss-120b", usage=usage)]
+            ),
+        ),
+    )
+
+
+def _build_completion(t: dict[str, Any]) -> Any:
+    message = t["ChatCompletionMessage"](
+        role="assistant",
+        content=None,
+        tool_calls=[
+            t["ChatCompletionMessageToolCall"](
+                id="call_1",
+                type="function",
+                function=t["Function"](name="get_weather", arguments='{"city":"Paris"}'),
+            )
+        ],
+        executed_tools=[t["ExecutedTool"](index=0, type="search", arguments="{}", output="ok")],
+        annotations=[
+            t["Annotation"](
+                type="document_citation",
+                document_citation=t["AnnotationDocumentCitation"](
+                    document_id="d1", start_index=0, end_index=2
+                ),
+            )
+        ],
+        function_call=t["FunctionCall"](name="f", arguments="{}"),
+    )
+    mcp = t["McpListTool"](
+        id="mcp_1",
+        server_label="docs",
+        type="mcp_list_tools",
+        tools=[t["McpListToolTool"](name="search", input_schema={"type": "object"})],
+    )
+    return t["ChatCompletion"](
+        mcp_list_tools=[mcp],
+        id="chatcmpl-2",
+        object="chat.completion",
+        created=1,
+        model="llama-3.3-70b-versatile",
+        choices=[t["ChatCompletionChoice"](index=0, message=message, finish_reason="tool_calls")],
+        usage=t["CompletionUsage"](prompt_tokens=1, completion_tokens=2, total_tokens=3),
+    )
+
+
+@pytest.mark.parametrize("build", [_build_chunk, _build_completion])
+def test_nested_construction_matches_the_sdk(build: Any) -> None:
+    ours, theirs = build(_our_namespace()), build(_sdk_namespace())
+    # The SDK keeps what was set (its model_dump() adds None for every unset field);
+    # ours holds exactly the JSON that was given.
+    assert ours.to_dict() == theirs.model_dump(exclude_unset=True)
+    assert ours.model_dump() == theirs.model_dump(exclude_unset=True)
+    assert ours.model_dump(exclude_none=True) == theirs.model_dump(exclude_none=True)
+    assert json.loads(ours.model_dump_json()) == json.loads(
+        theirs.model_dump_json(exclude_unset=True)
+    )
+    assert_reads_like_sdk(ours, theirs)
+    # Built from keywords or parsed from the same JSON: the same object.
+    parsed = type(ours)(json.loads(json.dumps(ours.to_dict())))
+    assert parsed == ours
+    assert pickle.loads(pickle.dumps(ours)) == ours
+
+
+def test_nested_construction_gives_the_parsed_chunk() -> None:
+    chunk = _build_chunk(_our_namespace())
+    parsed = chunk_from_json(json.loads(chunk.to_json()))
+    assert parsed == chunk
+    assert _slots(parsed) == _slots(chunk)
+    delta = chunk.choices[0].delta
+    assert (delta.content, delta.reasoning, chunk.choices[0].finish_reason) == (
+        "Sunny [1]",
+        "look it up",
+        "stop",
+    )
+    # Mixed forms: dicts and views side by side, tuples as lists.
+    mixed = ChatCompletionChunk(
+        id="c", choices=({"index": 0, "delta": ChoiceDelta(content="x")}, Choice(index=1))
+    )
+    assert mixed.to_dict() == {
+        "id": "c",
+        "choices": [{"index": 0, "delta": {"content": "x"}}, {"index": 1}],
+    }
+    assert [c.delta.content for c in mixed.choices] == ["x", None]
+
+
+def test_executed_tool_results_are_typed_like_the_sdk() -> None:
+    chunk = _build_chunk(_our_namespace())
+    tools = chunk.choices[0].delta.executed_tools
+    assert tools is not None
+    search = tools[0].search_results
+    assert search is not None and search.results is not None
+    hit = search.results[0]
+    assert (hit.title, hit.url, hit.content, hit.score) == (
+        "Tokyo weather",
+        "https://example.com/t",
+        "Sunny",
+        0.93,
+    )
+    assert search.images == ["https://example.com/i.png"]
+    assert tools[0].browser_results is None and tools[0].code_results is None
+    browser = tools[1].browser_results
+    assert browser is not None and browser[0].url == "https://e.com"
+    assert browser[0].live_view_url is None
+    code = tools[2].code_results
+    assert code is not None and code[0].text == "2"
+    assert code[0].chart is not None and code[0].chart.elements[0].value == 2.5
+    assert code[0].charts is not None and code[0].charts[0].type == "bar"
+    annotations = chunk.choices[0].delta.annotations
+    assert annotations is not None and annotations[0].function_citation is not None
+    assert annotations[0].function_citation.end_index == 9
+    logprobs = chunk.choices[0].logprobs
+    assert logprobs is not None and logprobs.content is not None
+    assert logprobs.content[0].top_logprobs[0].token == "Sun"
+
+
+def test_model_construct_like_the_sdk() -> None:
+    from groq.types.chat.chat_completion_chunk import ChoiceDelta as SDKChoiceDelta
+
+    for name in ("model_construct", "construct"):
+        ours = getattr(ChoiceDelta, name)(content="x", tool_calls=[ChoiceDeltaToolCall(index=0)])
+        theirs = getattr(SDKChoiceDelta, name)(content="x", tool_calls=[{"index": 0}])
+        assert ours.to_dict() == theirs.model_dump(exclude_unset=True)
+        assert ours == ChoiceDelta({"content": "x", "tool_calls": [{"index": 0}]})
+        assert ours.content == "x"

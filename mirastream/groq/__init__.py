@@ -32,6 +32,14 @@ from mirastream.groq._client import Groq
 from mirastream.groq._pool import AsyncShardedTransport, ShardedTransport
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
 
+GroqError = MirastreamError
+"""The groq SDK's base error, for ``except GroqError:`` in drop-in code.
+
+In the SDK, ``GroqError`` is the base of ``APIError`` (and is raised alone for a missing
+API key). Here it is the same class as :class:`~mirastream.errors.MirastreamError`, the
+base of every error mirastream raises, so such a clause catches what it caught before.
+"""
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -46,6 +54,7 @@ __all__ = [
     "ChunkDecoder",
     "ConflictError",
     "Groq",
+    "GroqError",
     "InternalServerError",
     "MirastreamError",
     "NotFoundError",

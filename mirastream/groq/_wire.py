@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ListField",
+    "merge_fields",
     "ObjectField",
     "RequiredListField",
     "RequiredObjectField",
@@ -41,10 +42,10 @@ class WireObject:
     _data: dict[str, Any]
 
     def __init__(self, data: dict[str, Any] | None = None, /, **fields: Any) -> None:
-        if data is None:
-            self._data = fields
-        else:
-            self._data = {**data, **fields} if fields else data
+        if fields:
+            self._data = merge_fields(data, fields)
+        else:  # the common case (views built by field reads): no call
+            self._data = {} if data is None else data
 
     @classmethod
     def model_validate(cls, data: dict[str, Any]) -> Self:
@@ -55,6 +56,16 @@ class WireObject:
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Alias of :meth:`model_validate`."""
         return cls(data)
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """Build from keyword fields, as pydantic's ``model_construct`` (never validates)."""
+        return cls(**values)
+
+    @classmethod
+    def construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """Alias of :meth:`model_construct` (pydantic v1's name, used by the groq SDK)."""
+        return cls(**values)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names the class does not declare: unknown wire fields.
@@ -101,6 +112,31 @@ class WireObject:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         _init_from_dict(self, state)
+
+
+def merge_fields(data: dict[str, Any] | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """The dict a view is built over: ``data`` (kept as is) updated with keyword ``fields``.
+
+    Keyword construction is SDK style, so fields may hold views
+    (``Choice(delta=ChoiceDelta(content="x"))``): they are stored as their plain JSON,
+    making the result the very object that parsing the same JSON gives. Parsing itself
+    never comes here with keywords, so it pays nothing for this.
+    """
+    if not fields:
+        return {} if data is None else data
+    plain = {key: _plain(value) for key, value in fields.items()}
+    return plain if data is None else {**data, **plain}
+
+
+def _plain(value: Any) -> Any:
+    # Views nested in lists or dicts (`choices=[Choice(...)]`) become their dicts.
+    if isinstance(value, WireObject):
+        return value._data
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _init_from_dict(obj: WireObject, data: dict[str, Any]) -> None:
