@@ -137,60 +137,8 @@ class _AsyncReleasingStream(httpx.AsyncByteStream):
 PoolT = TypeVar("PoolT", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
 
-class _Shards(Generic[PoolT]):
+class _Sharded(Generic[PoolT]):
     """What both transports share: the router and the pools, each built on first use."""
-
-    def __init__(
-        self,
-        make: Callable[..., PoolT],
-        max_connections: int,
-        shard_size: int,
-        keepalive_expiry: float | None,
-        verify: ssl.SSLContext | bool,
-        options: dict[str, Any],
-    ) -> None:
-        if max_connections < 1 or shard_size < 1:
-            raise ValueError("max_connections and shard_size must be at least 1")
-        count = -(-max_connections // shard_size)
-        self.router = ShardRouter(count, shard_size)
-        # One SSL context for every shard: building one loads the CA bundle (milliseconds).
-        context = httpx.create_ssl_context() if verify is True else verify
-        limits = httpx.Limits(
-            max_connections=shard_size,
-            max_keepalive_connections=shard_size,
-            keepalive_expiry=keepalive_expiry,
-        )
-        self._options: dict[str, Any] = {"verify": context, "limits": limits, **options}
-        self._make: Callable[..., PoolT] = make
-        self._lock = threading.Lock()
-        self.pools: list[PoolT | None] = [None] * count
-
-    def pool(self, index: int) -> PoolT:
-        """Shard ``index``'s pool, built the first time it is needed."""
-        pool = self.pools[index]
-        if pool is None:
-            with self._lock:
-                pool = self.pools[index]
-                if pool is None:
-                    pool = self.pools[index] = self._make(**self._options)
-        return pool
-
-
-class ShardedTransport(httpx.BaseTransport):
-    """An httpx transport spreading requests over small connection pools (sync).
-
-    Use it where one client holds many requests at once (threads sharing a client)::
-
-        httpx.Client(transport=ShardedTransport())
-
-    Args:
-        max_connections: Requests in flight before further ones queue.
-        shard_size: Connections per pool.
-        keepalive_expiry: Seconds an idle connection is kept.
-        verify: An ``ssl.SSLContext``, ``True`` (the default CA bundle) or ``False``.
-        **options: Other ``httpx.HTTPTransport`` arguments (``retries``, ``local_address``,
-            ``socket_options`` ...), applied to every pool.
-    """
 
     def __init__(
         self,
@@ -201,22 +149,72 @@ class ShardedTransport(httpx.BaseTransport):
         verify: ssl.SSLContext | bool = True,
         **options: Any,
     ) -> None:
-        self._shards = _Shards(
-            httpx.HTTPTransport, max_connections, shard_size, keepalive_expiry, verify, options
+        if max_connections < 1 or shard_size < 1:
+            raise ValueError("max_connections and shard_size must be at least 1")
+        count = -(-max_connections // shard_size)
+        self._router = ShardRouter(count, shard_size)
+        # One SSL context for every shard: building one loads the CA bundle (milliseconds).
+        context = httpx.create_ssl_context() if verify is True else verify
+        limits = httpx.Limits(
+            max_connections=shard_size,
+            max_keepalive_connections=shard_size,
+            keepalive_expiry=keepalive_expiry,
         )
+        self._options: dict[str, Any] = {"verify": context, "limits": limits, **options}
+        self._lock = threading.Lock()
+        self._pools: list[PoolT | None] = [None] * count
 
     @property
     def load(self) -> list[int]:
         """Requests each pool holds now: sent, response not yet closed."""
-        return self._shards.router.load
+        return self._router.load
+
+    @staticmethod
+    def _new_pool(options: dict[str, Any]) -> PoolT:
+        raise NotImplementedError
+
+    def _acquire(self) -> tuple[PoolT, _Release]:
+        """The pool for one request, and what to call once its response is closed."""
+        index = self._router.acquire()
+        release = _Release(self._router, index)
+        pool = self._pools[index]
+        if pool is None:
+            try:
+                with self._lock:
+                    pool = self._pools[index]
+                    if pool is None:
+                        pool = self._pools[index] = self._new_pool(self._options)
+            except BaseException:
+                release()
+                raise
+        return pool, release
+
+
+class ShardedTransport(_Sharded[httpx.HTTPTransport], httpx.BaseTransport):
+    """An httpx transport spreading requests over small connection pools (sync).
+
+    The transport of the ``Groq`` client built when none is given. To keep a client of
+    your own cheap where many threads share it::
+
+        httpx.Client(transport=ShardedTransport(), timeout=...)
+
+    Args:
+        max_connections: Requests in flight before further ones queue.
+        shard_size: Connections per pool.
+        keepalive_expiry: Seconds an idle connection is kept.
+        verify: An ``ssl.SSLContext``, ``True`` (the default CA bundle) or ``False``.
+        **options: Other ``httpx.HTTPTransport`` arguments (``retries``, ``local_address``,
+            ``socket_options`` ...), applied to every pool.
+    """
+
+    @staticmethod
+    def _new_pool(options: dict[str, Any]) -> httpx.HTTPTransport:
+        return httpx.HTTPTransport(**options)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` on the first pool with room."""
-        router = self._shards.router
-        index = router.acquire()
-        release = _Release(router, index)
+        pool, release = self._acquire()
         try:
-            pool = self._shards.pool(index)
             response = pool.handle_request(request)
         except BaseException:
             release()
@@ -227,12 +225,12 @@ class ShardedTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         """Close every pool and its connections."""
-        for pool in self._shards.pools:
+        for pool in self._pools:
             if pool is not None:
                 pool.close()
 
 
-class AsyncShardedTransport(httpx.AsyncBaseTransport):
+class AsyncShardedTransport(_Sharded[httpx.AsyncHTTPTransport], httpx.AsyncBaseTransport):
     """An httpx transport spreading requests over small connection pools (async).
 
     The transport of the ``AsyncGroq`` client built when none is given. To keep fan-out
@@ -248,31 +246,14 @@ class AsyncShardedTransport(httpx.AsyncBaseTransport):
         **options: Other ``httpx.AsyncHTTPTransport`` arguments, applied to every pool.
     """
 
-    def __init__(
-        self,
-        *,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        shard_size: int = DEFAULT_SHARD_SIZE,
-        keepalive_expiry: float | None = DEFAULT_KEEPALIVE_EXPIRY,
-        verify: ssl.SSLContext | bool = True,
-        **options: Any,
-    ) -> None:
-        self._shards = _Shards(
-            httpx.AsyncHTTPTransport, max_connections, shard_size, keepalive_expiry, verify, options
-        )
-
-    @property
-    def load(self) -> list[int]:
-        """Requests each pool holds now: sent, response not yet closed."""
-        return self._shards.router.load
+    @staticmethod
+    def _new_pool(options: dict[str, Any]) -> httpx.AsyncHTTPTransport:
+        return httpx.AsyncHTTPTransport(**options)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` on the first pool with room."""
-        router = self._shards.router
-        index = router.acquire()
-        release = _Release(router, index)
+        pool, release = self._acquire()
         try:
-            pool = self._shards.pool(index)
             response = await pool.handle_async_request(request)
         except BaseException:
             release()
@@ -283,7 +264,7 @@ class AsyncShardedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Close every pool and its connections."""
-        for pool in self._shards.pools:
+        for pool in self._pools:
             if pool is not None:
                 await pool.aclose()
 
