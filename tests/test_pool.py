@@ -97,17 +97,22 @@ async def _still_works(client: AsyncGroq) -> None:
     assert sum(_load(client)) == 0
 
 
-def test_router_fills_the_first_shard_with_room_then_the_least_loaded() -> None:
+def test_router_reuses_the_latest_freed_slot_else_the_first_with_room() -> None:
     router = ShardRouter(shards=3, size=2)
     assert [router.acquire() for _ in range(5)] == [0, 0, 1, 1, 2]
-    router.release(0)
-    assert router.load == [1, 2, 1]
-    assert router.acquire() == 0  # the slot that came free, whose connection is idle
-    assert router.acquire() == 2
-    assert router.load == [2, 2, 2]
     router.release(1)
-    assert [router.acquire(), router.acquire()] == [1, 0]  # full: the least loaded
-    assert router.load == [3, 2, 2]
+    router.release(0)
+    assert router.load == [1, 1, 1]
+    assert router.acquire() == 0  # where a connection came free last
+    assert router.acquire() == 1
+    assert router.acquire() == 2  # nothing freed left: the first with room
+    assert router.load == [2, 2, 2]
+    assert router.acquire() == 0  # all full: the least loaded, queued there
+    router.release(2)
+    router.release(0)  # shard 0's queued request takes this slot: still full
+    assert router.load == [2, 2, 1]
+    assert router.acquire() == 2  # so the latest freed slot with room is shard 2's
+    assert router.load == [2, 2, 2]
 
 
 def test_shards_need_room() -> None:

@@ -4,11 +4,12 @@ httpcore's pool does bookkeeping over all its connections on every request and e
 response close (and, once connections sit idle, over all of them for each idle one), so a
 single pool of a thousand connections costs ten times more per chunk than a pool of ten.
 A :class:`ShardedTransport` keeps the cost flat: it spreads requests over pools of at most
-``shard_size`` connections each, filling the first pool with room (so a connection that
-just came free is the one reused, and the pools open no more connections than the peak
-number of requests in flight). Each pool keeps all its connections alive
-(``max_keepalive_connections`` equal to its size): httpcore counts every connection, not
-only the idle ones, against that limit, and closes connections below it.
+``shard_size`` connections each, sending a request where a connection came free last,
+else to the first pool with room (so the pools open no more connections than the peak
+number of requests in flight, and only surplus ones sit idle until they expire). Each
+pool keeps all its connections alive (``max_keepalive_connections`` equal to its size):
+httpcore counts every connection, not only the idle ones, against that limit, and closes
+connections below it.
 
 The routing core (:class:`ShardRouter`) does no IO; the sync and async transports are
 thin shells around it.
@@ -45,20 +46,25 @@ DEFAULT_KEEPALIVE_EXPIRY = 5.0
 
 
 class ShardRouter:
-    """Which shard the next request goes to: the first with room, else the least loaded.
+    """Which shard the next request goes to.
 
-    Load is the number of requests a shard holds (from send until the response is
-    closed). Thread-safe: sync clients are shared by threads.
+    The shard of the request that ended last, if it has room (its connection has just
+    come free: reusing the most recently freed connections lets only truly surplus ones
+    sit idle and expire); else the first shard with room (where a new connection is
+    opened); else, every shard full, the least loaded. Load is the number of requests a
+    shard holds (from send until the response is closed). Thread-safe: sync clients are
+    shared by threads.
 
     Args:
         shards: How many shards there are.
         size: Requests a shard takes before the next shard is used.
     """
 
-    __slots__ = ("_load", "_lock", "size")
+    __slots__ = ("_freed", "_load", "_lock", "size")
 
     def __init__(self, shards: int, size: int) -> None:
         self._load = [0] * shards
+        self._freed: list[int] = []  # shards of ended requests, the latest last
         self._lock = threading.Lock()
         self.size = size
 
@@ -67,6 +73,12 @@ class ShardRouter:
         with self._lock:
             load = self._load
             size = self.size
+            freed = self._freed
+            while freed:
+                index = freed.pop()
+                if load[index] < size:  # else a queued request took the slot
+                    load[index] += 1
+                    return index
             for index, held in enumerate(load):
                 if held < size:
                     load[index] = held + 1
@@ -81,6 +93,7 @@ class ShardRouter:
         """One request on shard ``index`` is over (its response was closed)."""
         with self._lock:
             self._load[index] -= 1
+            self._freed.append(index)
 
     @property
     def load(self) -> list[int]:
