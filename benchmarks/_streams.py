@@ -56,18 +56,31 @@ def book_json(n_chapters: int) -> str:
     return json.dumps(book)
 
 
-def structured_stream(n_chunks: int, *, list_heavy: bool = True) -> tuple[list[bytes], str]:
-    """A forced-tool structured answer cut into about ``n_chunks`` argument fragments.
-
-    ``list_heavy``: a list of ~n/9 chapter objects (each partial copies the open list);
-    otherwise 10 chapters and a long title of the same total length.
-    """
+def structured_text(n_chunks: int, *, list_heavy: bool = True) -> str:
+    """The JSON of :func:`structured_stream`'s answer."""
     text = book_json(max(1, n_chunks // 9))
     if not list_heavy:
         book = json.loads(book_json(10))
         book["title"] += " " + "x" * max(0, len(text) - len(json.dumps(book)) - 1)
         text = json.dumps(book)
+    return text
+
+
+def structured_stream(
+    n_chunks: int, *, list_heavy: bool = True, content: bool = False
+) -> tuple[list[bytes], str]:
+    """A structured answer cut into about ``n_chunks`` fragments.
+
+    ``list_heavy``: a list of ~n/9 chapter objects (each partial copies the open list);
+    otherwise 10 chapters and a long title of the same total length. ``content``: the
+    JSON as content deltas (JSON, strict and text modes) instead of a forced tool call's
+    argument fragments.
+    """
+    text = structured_text(n_chunks, list_heavy=list_heavy)
     size = max(1, len(text) // n_chunks)
+    if content:
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        return _events(Script(text=pieces)), text
     spec = Script(tool_calls=[ToolCall("Book", text)], fragment_arguments=size)
     return _events(spec), text
 

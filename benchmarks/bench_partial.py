@@ -164,6 +164,36 @@ def bench(n_chunks: int = 2000, repeat: int = 7) -> dict[str, float]:
     }
 
 
+def partial_cost(n_chunks: int, *, list_heavy: bool, rounds: int = 7) -> tuple[float, float]:
+    """µs per fragment of partials and of the parse-only floor, on ``make bench``'s shapes.
+
+    The shapes are ``benchmarks/_streams.structured_stream``'s (a list of ~n/9 chapter
+    objects, or 10 chapters and a long title), cut into equal fragments.
+    """
+    from _streams import structured_text
+    from run import Book as BenchBook
+
+    text = structured_text(n_chunks, list_heavy=list_heavy)
+    size = max(1, len(text) // n_chunks)
+    frags = [text[i : i + size] for i in range(0, len(text), size)]
+
+    def partial_stream() -> None:
+        stream = PartialStream(BenchBook)
+        for fragment in frags:
+            stream.feed(fragment)
+
+    def parser_only() -> None:
+        parser = PartialJSONParser()
+        for fragment in frags:
+            parser.feed(fragment)
+
+    best = {"partial": float("inf"), "parse": float("inf")}
+    for _ in range(rounds):  # interleaved, so both see the same machine load
+        best["partial"] = min(best["partial"], _timed(partial_stream) / len(frags) / 1000)
+        best["parse"] = min(best["parse"], _timed(parser_only) / len(frags) / 1000)
+    return best["partial"], best["parse"]
+
+
 def main() -> None:
     for n in (500, 2000, 8000):
         result = bench(n, repeat=7 if n <= 2000 else 3)

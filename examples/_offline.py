@@ -33,7 +33,8 @@ class ScriptedModel:
 
     * a tool is forced (``tool_choice``, as ``response_model=`` does): the tool call
       with ``json_answer`` as its arguments, sent in small fragments;
-    * JSON mode (``response_format``): ``json_answer`` as content, token by token;
+    * no tools offered (JSON, strict or text mode): ``json_answer`` as content, token
+      by token;
     * tools are offered and fewer than ``len(tool_turns)`` tool rounds happened: the
       next turn's tool calls;
     * otherwise: ``answer``, a string or a function of the question and tool outputs.
@@ -54,7 +55,7 @@ class ScriptedModel:
         if isinstance(forced, dict) and self.json_answer is not None:
             call = ToolCall(forced["function"]["name"], self.json_answer)
             return Script(tool_calls=[call], fragment_arguments=4, model=model, usage=usage)
-        if isinstance(body.get("response_format"), dict) and self.json_answer is not None:
+        if self.json_answer is not None and not body.get("tools"):  # JSON or text mode
             return Script(
                 text=json.dumps(self.json_answer, ensure_ascii=False), model=model, usage=usage
             )

@@ -3,9 +3,10 @@
 Run: ``.venv/bin/python examples/structured_stream.py`` (offline unless GROQ_API_KEY is
 set). In a terminal the form is redrawn in place on every partial update.
 
-``response_model=`` asks for the JSON as a forced tool call. The local server sends the
-arguments in small fragments, as OpenAI-style APIs do; Groq has been seen to send a tool
-call's arguments in one piece, and then the form fills in at once.
+With ``stream=True``, ``response_model=`` asks for the JSON as content (the schema in the
+prompt: ``structured="text"``, the default for streams), which Groq streams token by
+token; in tool mode Groq sends a call's arguments in one piece and the form would fill in
+at once.
 """
 
 from __future__ import annotations

@@ -38,12 +38,13 @@ fragment for a 2000-fragment answer, flat as answers grow
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, RootModel, ValidationError
 
 from mirastream._partial_json import PartialJSONParser
 from mirastream._partial_shapes import model_shape, partial_of
+from mirastream._validation import StructuredValidationError
 from mirastream.errors import StructuredOutputError
 
 __all__ = ["PartialStream", "partial_of"]
@@ -129,7 +130,7 @@ class PartialStream(Generic[ModelT]):
             self._after.append(fragment[used:])
         if not changed:
             return None
-        partial = cast("ModelT", self._parser.snapshot())
+        partial: ModelT = self._parser.snapshot()  # no cast(): this runs per fragment
         self._latest = partial
         return partial
 
@@ -191,5 +192,8 @@ class PartialStream(Generic[ModelT]):
                 message = f"The answer for {name} is not valid JSON: {detail}"
             else:
                 message = f"The answer does not validate as {name}: {exc}"
-                raise StructuredOutputError(message, raw=raw, errors=errors) from exc
+                # Also a pydantic ValidationError, as Mirascope code catches it.
+                raise StructuredValidationError(
+                    message, raw=raw, errors=errors, title=name
+                ) from exc
             raise StructuredOutputError(message, raw=raw, errors=[]) from exc

@@ -203,8 +203,11 @@ class PartialJSONParser:
         if not stack:
             return self._string if self._state == _IN_STRING else self._root
         child: Any = self._string if self._state == _IN_STRING else MISSING
-        for frame in reversed(stack):
-            child = frame.build(child)
+        for frame in reversed(stack):  # frame.build inlined: this runs per partial
+            if frame.is_object:
+                child = frame.shape.build_object(frame.items, frame.key, child)
+            else:
+                child = frame.shape.build_array(frame.items, child)
         return child
 
     def _parse(self, text: str) -> int:

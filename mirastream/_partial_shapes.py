@@ -117,6 +117,11 @@ def convert(shape: Shape, value: Any) -> Any:
 
 
 _object_setattr = object.__setattr__
+_new = object.__new__
+# BaseModel's own slots, set through their descriptors (the hot path of every partial).
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class _ModelShape(Shape):
@@ -179,22 +184,24 @@ class _ModelShape(Shape):
         return self.members.get(key)
 
     def build_object(self, items: dict[str, Any], key: str | None, child: Any) -> Any:
-        values = self.template.copy()
-        values.update(items)
-        fields_set = set(items)
-        if child is not MISSING and key is not None:
-            values[key] = child
-            fields_set.add(key)
-        model = self.model
+        if child is not MISSING and key is not None:  # one build each: this runs per partial
+            values = {**self.template, **items, key: child}
+            fields_set = {*items, key}
+        else:
+            values = {**self.template, **items}
+            fields_set = set(items)
+        model = self._model_ref()
+        assert model is not None  # alive: a stream or a parent model class refers to it
         if not self._fast:
             return model.model_construct(fields_set, **values)
         # What model_construct does for a model without post-init or private attributes,
         # minus its per-field alias and default handling (every field is in `values`).
-        instance = model.__new__(model)
+        # The slots are set through their descriptors: a third cheaper than setattr.
+        instance = _new(model)
         _object_setattr(instance, "__dict__", values)
-        _object_setattr(instance, "__pydantic_fields_set__", fields_set)
-        _object_setattr(instance, "__pydantic_extra__", {} if self._extra_allowed else None)
-        _object_setattr(instance, "__pydantic_private__", None)
+        _set_fields_set(instance, fields_set)
+        _set_extra(instance, {} if self._extra_allowed else None)
+        _set_private(instance, None)
         return instance
 
     def accepts(self, raw: dict[str, Any]) -> bool:

@@ -3,15 +3,22 @@
 A prompt function returns one of:
 
 * a ``str``: one user message;
-* a list of messages (dicts, or ``Messages.System/User/Assistant(...)``);
+* one message, or a list of messages (dicts, ``BaseMessageParam`` objects, or
+  ``Messages.System/User/Assistant(...)``);
 * under ``@prompt_template(...)``: ``None`` or a dynamic config dict, whose
-  ``computed_fields``, ``tools``, ``call_params``, ``messages`` and ``client`` apply to
-  that call only.
+  ``computed_fields``, ``tools``, ``call_params``, ``messages``, ``client`` and
+  ``metadata`` apply to that call only (any other key is an error).
 
 Templates split into messages at the role keywords ``SYSTEM:``, ``USER:``,
 ``ASSISTANT:`` and ``MESSAGES:`` (anywhere, also on one line), are dedented, and format
 ``{var}`` from the function's arguments and computed fields. Splitting happens *before*
-formatting, so a value that contains ``USER:`` cannot inject a message.
+formatting, so a value that contains ``USER:`` cannot inject a message. Content-part
+fields (``{cover:image}``, ``{covers:images}``, ``{notes:text}`` ...) make a message of
+parts (``_template_parts``).
+
+Called directly, a ``prompt_template`` function returns its messages as
+``BaseMessageParam`` objects (as Mirascope's does); ``groq_call`` calls the function
+underneath and renders the same messages for the request.
 """
 
 from __future__ import annotations
@@ -20,14 +27,32 @@ import functools
 import inspect
 import re
 import string
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 
-__all__ = ["DynamicConfig", "Messages", "PromptError", "build_messages", "prompt_template"]
+from mirastream._template_parts import has_part_fields, render_parts
+
+if TYPE_CHECKING:
+    from mirastream._messages import BaseMessageParam
+
+__all__ = [
+    "DYNAMIC_CONFIG_KEYS",
+    "DynamicConfig",
+    "Messages",
+    "PromptError",
+    "build_messages",
+    "prompt_function",
+    "prompt_template",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 TEMPLATE_ATTRIBUTE = "__mirastream_prompt_template__"
+# The template text as written (``response.prompt_template``), and the function a
+# ``prompt_template`` wrapper stands for (what ``groq_call`` calls).
+TEMPLATE_TEXT_ATTRIBUTE = "__mirastream_prompt_template_text__"
+PROMPT_FN_ATTRIBUTE = "__mirastream_prompt_fn__"
 _ROLES = ("SYSTEM", "USER", "ASSISTANT", "MESSAGES")
 _ROLE_PATTERN = re.compile(r"(?<![A-Za-z0-9_])(SYSTEM|USER|ASSISTANT|MESSAGES)\s*:")
 
@@ -42,48 +67,113 @@ class DynamicConfig(TypedDict, total=False):
     computed_fields: dict[str, Any]
     tools: Sequence[Any]
     call_params: dict[str, Any]
-    messages: list[dict[str, Any]]
+    messages: Sequence[Any]
     client: Any
+    metadata: Mapping[str, Any]
+
+
+DYNAMIC_CONFIG_KEYS = frozenset(DynamicConfig.__annotations__)
 
 
 class Messages:
-    """Message constructors: ``Messages.User("hi")`` is ``{"role": "user", "content": "hi"}``."""
+    """Message constructors: ``Messages.User("hi")`` is ``{"role": "user", "content": "hi"}``.
+
+    Content is text, or a list of parts: strings, ``TextPart``/``ImagePart``/
+    ``ImageURLPart`` objects, wire dicts, or image bytes.
+    """
+
+    Type = Union[str, Sequence[Any], Mapping[str, Any], "BaseMessageParam"]
+    """What a prompt function may return as its messages (Mirascope's ``Messages.Type``)."""
 
     @staticmethod
-    def System(content: str) -> dict[str, Any]:
+    def System(content: str | Sequence[Any]) -> dict[str, Any]:
         """A system message."""
-        return {"role": "system", "content": content}
+        return {"role": "system", "content": _content(content)}
 
     @staticmethod
-    def User(content: str | list[dict[str, Any]]) -> dict[str, Any]:
+    def User(content: str | Sequence[Any]) -> dict[str, Any]:
         """A user message (text, or a list of content parts)."""
-        return {"role": "user", "content": content}
+        return {"role": "user", "content": _content(content)}
 
     @staticmethod
-    def Assistant(content: str) -> dict[str, Any]:
+    def Assistant(content: str | Sequence[Any]) -> dict[str, Any]:
         """An assistant message."""
-        return {"role": "assistant", "content": content}
+        return {"role": "assistant", "content": _content(content)}
 
 
-def prompt_template(template: str) -> Callable[[F], F]:
-    """Attach a message template to a prompt function.
+def _content(content: str | Sequence[Any]) -> Any:
+    return content if isinstance(content, str) else list(content)
+
+
+def prompt_template(template: str | None = None) -> Callable[[F], F]:
+    """Attach a message template to a prompt function (or a ``BasePrompt`` class).
 
     Args:
         template: Text with role keywords (``SYSTEM:``, ``USER:``, ``ASSISTANT:``,
             ``MESSAGES: {history}``) and ``{var}`` fields. Without any role keyword the
             whole template is one user message. Format specs ``:list`` (items one per
-            line) and ``:lists`` (groups separated by blank lines) are supported.
+            line), ``:lists`` (groups separated by blank lines), and the content parts
+            ``:image``, ``:images``, ``:text``, ``:texts`` are supported. ``None``
+            (``@prompt_template()``): the function returns its messages itself.
 
     Returns:
-        A decorator that records the template on the function, unchanged otherwise.
+        A decorator. A function becomes one that, called directly, returns its messages
+        as ``BaseMessageParam`` objects; ``groq_call`` on top of it calls the function
+        itself. A class gets ``prompt_template`` set and is returned as is.
     """
-    parts = _split(inspect.cleandoc(template))
+    text = None if template is None else inspect.cleandoc(template)
+    parts = None if text is None else _split(text)
 
     def decorator(fn: F) -> F:
-        setattr(fn, TEMPLATE_ATTRIBUTE, parts)
-        return fn
+        if isinstance(fn, type):
+            setattr(fn, TEMPLATE_ATTRIBUTE, parts)
+            setattr(fn, TEMPLATE_TEXT_ATTRIBUTE, text)
+            fn.prompt_template = text  # type: ignore[attr-defined]  # BasePrompt's ClassVar
+            return fn
+        original = prompt_function(fn)
+        wrapper = _messages_function(original)
+        for target in (original, wrapper):
+            if parts is not None:
+                setattr(target, TEMPLATE_ATTRIBUTE, parts)
+            setattr(target, TEMPLATE_TEXT_ATTRIBUTE, text)
+        setattr(wrapper, PROMPT_FN_ATTRIBUTE, (wrapper, original))
+        return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def prompt_function(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The prompt function a ``prompt_template`` wrapper stands for (``fn`` if none).
+
+    Only the wrapper itself is unwrapped: another decorator's ``functools.wraps`` copies
+    the attribute, but that function must be called as it is.
+    """
+    found = getattr(fn, PROMPT_FN_ATTRIBUTE, None)
+    if found is not None and found[0] is fn:
+        return found[1]  # type: ignore[no-any-return]
+    return fn
+
+
+def _messages_function(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def as_objects(result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+        messages, _ = build_messages(fn, result, args, kwargs)
+        from mirastream._messages import message_object
+
+        return [message_object(m) for m in messages]
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def messages_async(*args: Any, **kwargs: Any) -> list[Any]:
+            return as_objects(await fn(*args, **kwargs), args, kwargs)
+
+        return messages_async
+
+    @functools.wraps(fn)
+    def messages(*args: Any, **kwargs: Any) -> list[Any]:
+        return as_objects(fn(*args, **kwargs), args, kwargs)
+
+    return messages
 
 
 def _split(template: str) -> list[tuple[str, str]]:
@@ -122,20 +212,30 @@ def _render(parts: list[tuple[str, str]], values: Mapping[str, Any]) -> list[dic
             messages.extend(_message(m) for m in history)
         elif text:
             try:
-                content = _FORMATTER.vformat(text, (), values)
+                content: Any = (
+                    render_parts(text, values, _FORMATTER)
+                    if has_part_fields(text)
+                    else _FORMATTER.vformat(text, (), values)
+                )
             except KeyError as exc:
                 raise PromptError(
                     f"template field {exc} is not an argument or computed field"
                 ) from exc
-            messages.append({"role": role.lower(), "content": content})
+            if content:
+                messages.append({"role": role.lower(), "content": content})
     return messages
 
 
 def _message(message: Any) -> dict[str, Any]:
-    # A dict, a response (its ``message_param``), or a message object (wire view or
-    # pydantic model): history never carries ``None``-valued keys.
+    # A dict or BaseMessageParam, a response (its ``message_param``), or a message
+    # object (wire view or pydantic model): history never carries ``None``-valued keys.
     if isinstance(message, Mapping):
-        return dict(message)
+        content = message.get("content")
+        if content is None or isinstance(content, str):
+            return dict(message)
+        return _wire(message)
+    if _is_message_object(message):
+        return _wire(message)
     param = getattr(message, "message_param", None)
     if isinstance(param, dict):
         return dict(param)
@@ -171,13 +271,24 @@ def build_messages(
     if isinstance(result, str):
         return [{"role": "user", "content": result}], {}
     if isinstance(result, list):
+        if result and all(_is_part(item) for item in result):  # Messages.Type shorthand
+            return [{"role": "user", "content": _wire({"content": result})["content"]}], {}
         return [_message(m) for m in result], {}
+    if _is_message_object(result) or (isinstance(result, Mapping) and "role" in result):
+        return [_message(result)], {}  # one message
     if result is not None and not isinstance(result, Mapping):
         raise PromptError(
             f"{fn.__name__} returned {type(result).__name__}; a prompt function returns a "
-            "str, a list of messages, or (with @prompt_template) None or a dynamic config"
+            "str, a message or a list of messages, or (with @prompt_template) None or a "
+            "dynamic config"
         )
     config: DynamicConfig = dict(result or {})  # type: ignore[assignment]
+    unknown = set(config) - DYNAMIC_CONFIG_KEYS
+    if unknown:
+        raise PromptError(
+            f"{fn.__name__} returned a dynamic config with unknown key(s) "
+            f"{sorted(unknown)}; the keys are {sorted(DYNAMIC_CONFIG_KEYS)}"
+        )
     if "messages" in config:
         return [_message(m) for m in config["messages"]], config
     parts: list[tuple[str, str]] | None = getattr(fn, TEMPLATE_ATTRIBUTE, None)
@@ -186,7 +297,37 @@ def build_messages(
             f"{fn.__name__} returned {'None' if result is None else 'a config'} but has no "
             "@prompt_template: return a str or a list of messages, or add a template"
         )
+    values = {**call_arguments(fn, args, kwargs), **config.get("computed_fields", {})}
+    return _render(parts, values), config
+
+
+def call_arguments(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """The call's arguments by parameter name, defaults included (``fn_args``)."""
     bound = _signature(fn).bind(*args, **kwargs)
     bound.apply_defaults()
-    values = {**bound.arguments, **config.get("computed_fields", {})}
-    return _render(parts, values), config
+    return dict(bound.arguments)
+
+
+def _is_part(item: Any) -> bool:
+    # A content part of a user message, rather than a message.
+    if isinstance(item, (str, bytes, bytearray)):
+        return True
+    if isinstance(item, Mapping):
+        return "role" not in item and "type" in item
+    return not _is_message_object(item) and getattr(item, "type", None) is not None
+
+
+# BaseMessageParam and the content parts are pydantic models: their module is imported
+# only when content parts need converting, so a plain prompt costs no model building at
+# import. Until it is imported, no BaseMessageParam can exist.
+def _is_message_object(value: Any) -> bool:
+    module = sys.modules.get("mirastream._messages")
+    return module is not None and isinstance(value, module.BaseMessageParam)
+
+
+def _wire(message: Any) -> dict[str, Any]:
+    from mirastream._messages import wire_message
+
+    return wire_message(message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mirastream._context import CallContext, CallContextView
 from mirastream._costs import CostMetadata, compute_cost
 from mirastream.groq.types import (
     ChatCompletion,
@@ -131,7 +132,7 @@ class GroqCallResponseChunk(UsageTokens):
         return f"GroqCallResponseChunk(content={self.content!r})"
 
 
-class GroqCallResponse(UsageTokens):
+class GroqCallResponse(UsageTokens, CallContextView):
     """The complete result of a call.
 
     Args:
@@ -143,6 +144,7 @@ class GroqCallResponse(UsageTokens):
         end_time: When the last byte arrived, in ms since the epoch.
         model: The model requested (used for pricing if the response names none).
         call_params: The request parameters used.
+        context: What the call was made from (metadata, template, arguments ...).
     """
 
     def __init__(
@@ -156,8 +158,10 @@ class GroqCallResponse(UsageTokens):
         end_time: float = 0.0,
         model: str | None = None,
         call_params: dict[str, Any] | None = None,
+        context: CallContext | None = None,
     ) -> None:
         self.response = response
+        self._context = context
         self.messages = messages
         self.start_time = start_time
         self.end_time = end_time
@@ -270,6 +274,17 @@ class GroqCallResponse(UsageTokens):
         from mirastream._toolkit import tool_message_params
 
         return tool_message_params(tools_and_outputs)
+
+    def model_dump(self) -> dict[str, Any]:
+        """The response and its call as plain data (Mirascope's ``model_dump()`` keys)."""
+        return {
+            **self._dump_fields(),
+            "response": self.response.to_dict(),
+            "message_param": self.message_param,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "cost": self.cost,
+        }
 
     def __str__(self) -> str:
         return self.content

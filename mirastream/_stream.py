@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Union
 
+from mirastream._context import CallContext, CallContextView
 from mirastream._costs import CostMetadata
 from mirastream._fold import StreamFold, ToolCallAssembly
 from mirastream._results import (
@@ -40,6 +41,7 @@ from mirastream.groq.types import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from mirastream._attempts import Attempt
     from mirastream._toolkit import Toolkit
     from mirastream._tools import GroqTool
 
@@ -53,8 +55,11 @@ def _now_ms() -> float:
     return time.time() * 1000
 
 
-class _StreamState(UsageTokens):
+class _StreamState(UsageTokens, CallContextView):
     """What a high-level stream knows; everything except pulling raw chunks."""
+
+    # What construct_call_response() builds (a recovering stream's adds its attempts).
+    _response_class: type[GroqCallResponse] = GroqCallResponse
 
     def __init__(
         self,
@@ -64,7 +69,9 @@ class _StreamState(UsageTokens):
         toolkit: Toolkit | None = None,  # tool calls become tools only when tools were offered
         call_params: dict[str, Any] | None = None,
         start_time: float | None = None,
+        context: CallContext | None = None,
     ) -> None:
+        self._context = context
         self._fold = StreamFold()
         self._toolkit = toolkit
         self._tools: list[GroqTool] = []
@@ -245,10 +252,28 @@ class _StreamState(UsageTokens):
             self._fold.content, [call.to_dict() for call in self._fold.tool_calls]
         )
 
+    def tool_message_params(
+        self, tools_and_outputs: list[tuple[GroqTool, Any]]
+    ) -> list[dict[str, Any]]:
+        """Tool messages answering the model's calls (as ``GroqCallResponse``'s)."""
+        from mirastream._toolkit import tool_message_params
+
+        return tool_message_params(tools_and_outputs)
+
     @property
     def error(self) -> BaseException | None:
         """The error that ended the stream, if one did."""
         return self._error
+
+    @property
+    def attempt(self) -> int:
+        """The current attempt's number: 0, or more after a re-ask (``reask=``)."""
+        return 0
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """With ``reask=`` / ``fallback=``: every attempt so far, the current one last."""
+        return []
 
     def construct_call_response(self) -> GroqCallResponse:
         """Fold the consumed stream into a :class:`GroqCallResponse`.
@@ -261,7 +286,7 @@ class _StreamState(UsageTokens):
                 "construct_call_response() needs the whole stream: iterate it to the end "
                 "first" + (" (it was closed early)." if self._closed_early else ".")
             )
-        return GroqCallResponse(
+        return self._response_class(
             self._fold.completion(),
             messages=self.messages,
             toolkit=self._toolkit,
@@ -270,6 +295,7 @@ class _StreamState(UsageTokens):
             end_time=self.end_time or _now_ms(),
             model=self._model,
             call_params=self.call_params,
+            context=self._context,
         )
 
     def _mark_closed(self) -> None:

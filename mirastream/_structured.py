@@ -1,10 +1,12 @@
 """Structured output: ``response_model=Book`` with or without streaming.
 
-Two ways to ask Groq, the same result:
+Four ways to ask Groq (``structured=``, chosen in :mod:`mirastream._structured_modes`):
 
-* default: a forced tool call; the model's JSON arrives as the tool call's arguments;
-* ``json_mode=True``: ``response_format={"type": "json_object"}`` and the schema in the
-  prompt; the JSON arrives as content.
+* ``tool``: a forced tool call; the model's JSON arrives as the tool call's arguments;
+* ``json``: ``response_format={"type": "json_object"}`` and the schema in the prompt, in
+  Mirascope's JSON instruction (:mod:`mirastream._json_mode`); the JSON arrives as content;
+* ``text``: the same instruction without ``response_format`` (what streams on Groq);
+* ``strict``: a strict ``json_schema`` ``response_format``, nothing in the prompt.
 
 A :class:`StructuredStream` feeds those fragments to :class:`~mirastream._partial.PartialStream`
 (incremental, built once per model) and yields partial models, then the validated one.
@@ -12,24 +14,28 @@ A :class:`StructuredStream` feeds those fragments to :class:`~mirastream._partia
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from mirastream._json_mode import with_json_instruction
 from mirastream._partial import PartialStream
-from mirastream._tool_schema import parameters_schema
+from mirastream._partial_items import ItemTracker
+from mirastream._strict_schema import strict_response_format
 from mirastream._tools import tool_from
+from mirastream.errors import StructuredOutputError
 from mirastream.groq.types import ChatCompletionChunk
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from mirastream._attempts import Attempt
     from mirastream._costs import CostMetadata
     from mirastream._results import GroqCallResponse
     from mirastream._stream import AsyncGroqStream, GroqStream, _StreamState
+    from mirastream._structured_modes import StructuredMode
     from mirastream.groq.types import CompletionUsage
 
 __all__ = [
@@ -41,27 +47,36 @@ __all__ = [
 
 T = TypeVar("T", bound=BaseModel)
 
-_JSON_INSTRUCTION = (
-    "Respond only with a JSON object that matches this JSON schema, with no other text:\n"
-)
-
 
 def prepare_structured(
     model: type[BaseModel],
-    json_mode: bool,
+    json_mode: bool | StructuredMode,
     messages: list[dict[str, Any]],
     params: dict[str, Any],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Adjust a request so the model answers with ``model``'s JSON.
 
+    Args:
+        model: The response model.
+        json_mode: The mode (:mod:`mirastream._structured_modes`); ``True`` is
+            ``"json"``, ``False`` is ``"tool"``.
+        messages: The messages to send.
+        params: The request parameters.
+
     Returns:
         New ``(messages, params)``; the inputs are not modified.
     """
     params = dict(params)
-    if json_mode:  # response_format is set by the caller, as for any json_mode call
-        # The same cleaned schema the forced tool would carry, so both modes ask alike.
-        schema = json.dumps(parameters_schema(model), separators=(",", ":"))
-        return [*messages, {"role": "system", "content": _JSON_INSTRUCTION + schema}], params
+    mode = ("json" if json_mode else "tool") if isinstance(json_mode, bool) else json_mode
+    if mode == "strict":  # the schema travels in response_format; decoding follows it
+        params["response_format"] = strict_response_format(model)
+        return messages, params
+    if mode == "json":
+        params.setdefault("response_format", {"type": "json_object"})
+    elif mode == "text":
+        params.pop("response_format", None)
+    if mode != "tool":  # the schema goes into the prompt, in Mirascope's JSON instruction
+        return with_json_instruction(messages, model), params
     tool = tool_from(model)
     params["tools"] = [*params.get("tools", ()), tool.tool_schema()]
     params["tool_choice"] = {"type": "function", "function": {"name": tool._name()}}
@@ -135,12 +150,17 @@ class _StructuredState(Generic[T]):
 
     stream: _StreamState
 
-    def __init__(self, model: type[T], json_mode: bool) -> None:
+    def __init__(
+        self, model: type[T], json_mode: bool, unwrap: Callable[[T], Any] | None = None
+    ) -> None:
         self.response_model = model
+        # For a response_model that is not a model (str, list[...]): yields its value.
+        self._unwrap = unwrap
         self.json_mode = json_mode
         self._fragments = _Fragments(model, json_mode)
         self._partial = PartialStream(model)
         self._final: T | None = None
+        self._items: ItemTracker | None = None  # made on first use (items())
 
     @property
     def partial(self) -> T | None:
@@ -151,6 +171,34 @@ class _StructuredState(Generic[T]):
     def final(self) -> T | None:
         """The validated model, once the stream ended."""
         return self._final
+
+    @property
+    def completed_items(self) -> list[Any]:
+        """For a list-shaped model: the list's elements finished so far, validated.
+
+        Read it next to the partials (``for partial in stream: stream.completed_items``);
+        see :mod:`mirastream._partial_items` for when an element counts as finished.
+
+        Raises:
+            TypeError: The response model has no single list field.
+        """
+        tracker = self._tracker()
+        if self._final is not None and self.stream._ended:
+            tracker.finish(self._final)
+        else:
+            tracker.update(self._partial.latest)
+        return list(tracker.items)
+
+    def _tracker(self) -> ItemTracker:
+        if self._items is None:
+            self._items = ItemTracker(self.response_model)
+        return self._items
+
+    def _new_items(self, value: T) -> list[Any]:
+        tracker = self._tracker()
+        if value is self._final:
+            return tracker.finish(value)
+        return tracker.update(value)
 
     @property
     def raw(self) -> str:
@@ -217,17 +265,50 @@ class _StructuredState(Generic[T]):
         """When the stream ended (ms since the epoch)."""
         return self.stream.end_time
 
+    @property
+    def attempt(self) -> int:
+        """The current attempt's number (0 for the first; see ``reask=``)."""
+        return self.stream.attempt
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """Every attempt so far with ``reask=`` / ``fallback=`` (else ``[]``)."""
+        return self.stream.attempts
+
     def construct_call_response(self) -> GroqCallResponse:
         """The consumed stream as a :class:`GroqCallResponse`."""
         return self.stream.construct_call_response()
 
     def _feed(self, chunk: ChatCompletionChunk) -> T | None:
         fragment = self._fragments(chunk)
-        return self._partial.feed(fragment) if fragment else None
+        if not fragment:
+            return None
+        partial = self._partial.feed(fragment)
+        if partial is None or self._unwrap is None:
+            return partial
+        return self._unwrap(partial)  # type: ignore[no-any-return]
 
     def _finish(self) -> T:
-        self._final = self._partial.finish()
-        return self._final
+        if self._final is None:  # validated already when a recovering stream checked it
+            self._final = self._partial.finish()
+        return self._final if self._unwrap is None else self._unwrap(self._final)
+
+    # Hooks of a recovering stream (reask=): check an attempt's answer, start afresh.
+
+    def _end_error(self) -> StructuredOutputError | None:
+        try:
+            self._final = self._partial.finish()
+        except StructuredOutputError as exc:
+            return exc
+        return None
+
+    def _restart(self) -> None:
+        # New objects: the partials of the failed attempt stay as the consumer holds them.
+        self._fragments = _Fragments(self.response_model, self.json_mode)
+        self._partial = PartialStream(self.response_model)
+        self._final = None
+        if self._items is not None:
+            self._items = ItemTracker(self.response_model)
 
 
 class StructuredStream(_StructuredState[T]):
@@ -240,8 +321,14 @@ class StructuredStream(_StructuredState[T]):
 
     stream: GroqStream
 
-    def __init__(self, stream: GroqStream, model: type[T], json_mode: bool = False) -> None:
-        super().__init__(model, json_mode)
+    def __init__(
+        self,
+        stream: GroqStream,
+        model: type[T],
+        json_mode: bool = False,
+        unwrap: Callable[[T], Any] | None = None,
+    ) -> None:
+        super().__init__(model, json_mode, unwrap)
         self.stream = stream
 
     def __iter__(self) -> Iterator[T]:
@@ -250,6 +337,21 @@ class StructuredStream(_StructuredState[T]):
             if partial is not None:
                 yield partial
         yield self._finish()
+
+    def items(self) -> Iterator[Any]:
+        """For a list-shaped model: each element of its list once, as soon as it is complete.
+
+        Consumes the stream (``partial`` and ``completed_items`` stay readable meanwhile);
+        elements are validated instances of the list's element type. With ``reask=``, a
+        new attempt starts its list afresh (``attempt`` tells which one).
+
+        Raises:
+            TypeError: The response model has no single list field.
+            StructuredOutputError: The whole answer fails validation at the end.
+        """
+        self._tracker()
+        for value in self:
+            yield from self._new_items(value)
 
     def close(self) -> None:
         """Stop reading and release the connection."""
@@ -272,8 +374,14 @@ class AsyncStructuredStream(_StructuredState[T]):
 
     stream: AsyncGroqStream
 
-    def __init__(self, stream: AsyncGroqStream, model: type[T], json_mode: bool = False) -> None:
-        super().__init__(model, json_mode)
+    def __init__(
+        self,
+        stream: AsyncGroqStream,
+        model: type[T],
+        json_mode: bool = False,
+        unwrap: Callable[[T], Any] | None = None,
+    ) -> None:
+        super().__init__(model, json_mode, unwrap)
         self.stream = stream
 
     async def __aiter__(self) -> AsyncIterator[T]:
@@ -282,6 +390,13 @@ class AsyncStructuredStream(_StructuredState[T]):
             if partial is not None:
                 yield partial
         yield self._finish()
+
+    async def items(self) -> AsyncIterator[Any]:
+        """The async twin of :meth:`StructuredStream.items`."""
+        self._tracker()
+        async for value in self:
+            for item in self._new_items(value):
+                yield item
 
     async def close(self) -> None:
         """Stop reading and release the connection."""

@@ -31,6 +31,7 @@ from mirastream._tool_schema import (
     parameters_schema,
     signature_fields,
 )
+from mirastream._validation import ToolValidationError
 from mirastream.errors import ToolCallError
 from mirastream.groq.types import ChatCompletionMessageToolCall
 
@@ -74,11 +75,18 @@ class GroqTool(BaseModel):
     # schema, in `args` or in `model_dump()`, and user models need no
     # `arbitrary_types_allowed` for a non-pydantic type.
     _tool_call: ChatCompletionMessageToolCall | None = PrivateAttr(default=None)
+    # The arguments fragment of a partial tool (stream={"partial_tools": True}).
+    _delta: str | None = PrivateAttr(default=None)
 
     @property
     def tool_call(self) -> ChatCompletionMessageToolCall | None:
         """The raw tool call this instance was built from (``None`` if built directly)."""
         return self._tool_call
+
+    @property
+    def delta(self) -> str | None:
+        """For a partial tool, the arguments fragment just received; ``None`` when complete."""
+        return self._delta
 
     @property
     def args(self) -> dict[str, Any]:
@@ -147,11 +155,12 @@ class GroqTool(BaseModel):
                 f"{'.'.join(map(str, error['loc'])) or '(arguments)'}: {error['msg']}"
                 for error in exc.errors()
             )
-            raise ToolCallError(
+            raise ToolValidationError(  # a ToolCallError and a pydantic ValidationError
                 f"arguments of tool {name!r} failed validation: {problems}",
                 tool_name=name,
                 tool_call_id=tool_call.id,
                 arguments=raw or "",
+                errors=exc.errors(),
             ) from exc
         tool._tool_call = tool_call
         return tool

@@ -9,11 +9,12 @@ Every error the library raises on purpose is a :class:`MirastreamError`::
      │   │   ├─ NotFoundError (404)     ConflictError (409)        UnprocessableEntityError (422)
      │   │   ├─ RateLimitError (429)    .retry_after (seconds | None)
      │   │   └─ InternalServerError (>=500)
-     │   ├─ APIConnectionError
-     │   │   └─ APITimeoutError
+     │   ├─ APIConnectionError          also: corrupt encoding, redirect loop, protocol error
+     │   │   └─ APITimeoutError         the read timeout or total_timeout, before the stream
      │   └─ StreamError                 something went wrong after the stream started
      │       ├─ APIStreamError          the server sent an error event mid-stream
      │       ├─ StreamInterruptedError  the connection broke or the body ended early
+     │       │   └─ StreamTimeoutError  no byte within the read timeout, or total_timeout passed
      │       └─ StreamDecodeError       an event's data is not the JSON chunk it must be
      ├─ ToolCallError                   a tool call that cannot become a tool
      ├─ StructuredOutputError           final JSON that fails the response_model
@@ -49,6 +50,7 @@ __all__ = [
     "StreamError",
     "StreamInterruptedError",
     "StreamNotConsumedError",
+    "StreamTimeoutError",
     "StructuredOutputError",
     "ToolCallError",
     "UnprocessableEntityError",
@@ -89,7 +91,8 @@ class APIStatusError(APIError):
     """The server answered with an HTTP error status before any stream began.
 
     Attributes:
-        status_code: The HTTP status.
+        status_code: The HTTP status (for a 200 whose JSON body reports an error, the
+            ``status_code`` that body gives).
         response: The ``httpx.Response`` (its headers hold ``x-request-id`` and the
             ``x-ratelimit-*`` family).
         type: Groq's error ``type`` (for example ``"invalid_request_error"``), if given.
@@ -98,13 +101,19 @@ class APIStatusError(APIError):
         request_id: The ``x-request-id`` response header, if present.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
-        super().__init__(
-            f"Error code: {response.status_code} - {message}", body=body, request=response.request
-        )
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object,
+        status_code: int | None = None,
+    ) -> None:
+        status = response.status_code if status_code is None else status_code
+        super().__init__(f"Error code: {status} - {message}", body=body, request=response.request)
         self.message = message
         error = _error_object(body)
-        self.status_code = response.status_code
+        self.status_code = status
         self.response = response
         self.type: str | None = _str_or_none(error.get("type"))
         self.code: str | None = _str_or_none(error.get("code"))
@@ -144,8 +153,15 @@ class RateLimitError(APIStatusError):
             ``retry-after``), or ``None`` when it did not say.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
-        super().__init__(message, response=response, body=body)
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, response=response, body=body, status_code=status_code)
         from mirastream.groq._retry import retry_after_seconds
 
         self.retry_after: float | None = retry_after_seconds(response.headers)
@@ -202,6 +218,14 @@ class APIStreamError(StreamError):
 
 class StreamInterruptedError(StreamError):
     """The connection broke, or the body ended before the stream was complete."""
+
+
+class StreamTimeoutError(StreamInterruptedError):
+    """The stream stalled: no byte within the read timeout, or ``total_timeout`` passed.
+
+    A subclass of :class:`StreamInterruptedError`, so code that handles any interruption
+    still catches it; catch it first to tell a stall apart from a dropped connection.
+    """
 
 
 class StreamDecodeError(StreamError):

@@ -33,6 +33,7 @@ from mirastream import (
     groq_call,
     prompt_template,
 )
+from mirastream._prompts import prompt_function
 from mirastream.groq import AsyncGroq, ChunkDecoder, Groq
 from mirastream.testing import ErrorReply, GroqServer, JSONReply, SSEReply, Usage, script
 
@@ -52,7 +53,12 @@ def now_ms() -> float:
 
 
 def asyncify(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """The same prompt function as an ``async def`` (signature and template kept)."""
+    """The same prompt function as an ``async def`` (signature and template kept).
+
+    Under ``@prompt_template``, the function the template wraps (called directly, the
+    wrapper returns the rendered messages, as Mirascope's does).
+    """
+    fn = prompt_function(fn)
 
     @functools.wraps(fn)
     async def prompt(*args: Any, **kwargs: Any) -> Any:

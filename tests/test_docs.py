@@ -133,9 +133,22 @@ def docs_model(request: RecordedRequest) -> Reply | Script:
         tool = next(t for t in tools if t["function"]["name"] == name)
         call = ToolCall(name, _arguments(tool))
         return Script(tool_calls=[call], fragment_arguments=5, model=model)
-    if isinstance(body.get("response_format"), dict):
-        prompt = next(m["content"] for m in messages[::-1] if "JSON schema" in m["content"])
-        schema = json.loads(prompt[prompt.index("{") :])
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = response_format["json_schema"]["schema"]
+        text = json.dumps(example_value(schema, schema.get("$defs", {})))
+        return Script(text=text, model=model)
+    # JSON mode, or text mode (the schema only in the prompt): the JSON as content.
+    prompt = next(
+        (
+            m["content"]
+            for m in messages[::-1]
+            if isinstance(m.get("content"), str) and "adheres to this schema:" in m["content"]
+        ),
+        None,
+    )
+    if prompt is not None:  # Mirascope's JSON instruction ends with the schema
+        schema = json.loads(prompt.split("adheres to this schema:", 1)[1])
         text = json.dumps(example_value(schema, schema.get("$defs", {})))
         return Script(text=text, model=model)
     last = messages[-1] if messages else {}
@@ -342,6 +355,10 @@ def test_every_page_is_in_the_nav() -> None:
         "mirastream.groq.types",
         "mirastream.errors",
         "mirastream.testing",
+        "mirastream.core",
+        "mirastream.core.groq",
+        "mirastream.retries.tenacity",
+        "mirastream.llm",
     ],
 )
 def test_every_public_module_has_a_reference_page(module: str) -> None:

@@ -78,6 +78,16 @@ EXPECTED: dict[str, list[str]] = {
         r"tokens: [1-9]\d* in, [1-9]\d* out",
         r"cost: +\$0\.000\d+",
     ],
+    "from_mirascope.py": [
+        OFFLINE_BANNER,
+        r"\[mirascope spelling\] GetBookAuthor\(\{'title': 'The Name of the Wind'\}\) -> Patrick",
+        r"user message: \{'role': 'user', 'content': 'Who wrote The Name of the Wind\?'\}",
+        r"fn_args: \{'book': 'The Name of the Wind'\}, cost: 0\.0000\d+ USD",
+        r"ValidationError: \('title',\) Assertion failed, Must be uppercase",
+        r"the failed call still has its usage: [1-9]\d* tokens",
+        r"\[mirastream spelling, streamed\] GetBookAuthor\(.*\) -> Patrick Rothfuss",
+        r"same objects: True, True",
+    ],
     "starlette_relay.py": [
         OFFLINE_BANNER,
         r"GET / -> 200 text/html",

@@ -71,6 +71,7 @@ ERROR_TREE: list[tuple[str, str]] = [
     ("StreamError", "APIError"),
     ("APIStreamError", "StreamError"),
     ("StreamInterruptedError", "StreamError"),
+    ("StreamTimeoutError", "StreamInterruptedError"),
     ("StreamDecodeError", "StreamError"),
     ("ToolCallError", "MirastreamError"),
     ("StructuredOutputError", "MirastreamError"),

@@ -8,13 +8,14 @@ request body are compared exactly. Errors are checked to happen before any reque
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from test_call import Driver
 
 from mirastream import GroqCallResponse, Messages, prompt_template
-from mirastream._prompts import PromptError, build_messages
+from mirastream._messages import BaseMessageParam
+from mirastream._prompts import PromptError, build_messages, prompt_function
 from mirastream.groq.types import ChatCompletion, ChatCompletionMessage
 from mirastream.testing import GroqServer, script
 
@@ -56,6 +57,7 @@ async def sent(
 
 def render(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
     """The messages a prompt function makes, without any request."""
+    fn = prompt_function(fn)
     messages, _ = build_messages(fn, fn(*args, **kwargs), args, kwargs)
     return messages
 
@@ -378,12 +380,17 @@ def test_results_that_are_no_prompt_are_refused(result: Any, match: str) -> None
         render(fn)
 
 
-def test_prompt_template_leaves_the_function_callable_as_it_was() -> None:
-    def fn(genre: str) -> str:
-        return genre * 2
+def test_prompt_template_function_called_directly_returns_its_messages() -> None:
+    def fn(genre: str) -> None: ...
 
-    decorated = prompt_template("USER: {genre}")(fn)
-    assert decorated is fn and decorated("ab") == "abab"
+    decorated = prompt_template("SYSTEM: Be brief. USER: A {genre} book?")(fn)
+    assert prompt_function(decorated) is fn and prompt_function(fn) is fn
+    messages: list[Any] = cast("list[Any]", decorated("fantasy"))
+    assert [(m.role, m.content) for m in messages] == [
+        ("system", "Be brief."),
+        ("user", "A fantasy book?"),
+    ]
+    assert all(isinstance(m, BaseMessageParam) for m in messages)
 
 
 def test_a_str_result_wins_over_the_template() -> None:
@@ -409,7 +416,8 @@ def test_the_dynamic_config_is_returned_with_the_messages() -> None:
     def fn() -> dict[str, Any]:
         return config
 
-    messages, returned = build_messages(fn, fn(), (), {})
+    original = prompt_function(fn)
+    messages, returned = build_messages(original, original(), (), {})
     assert messages == [user("X 1")]
     assert returned == config
 

@@ -33,6 +33,7 @@ from mirastream import (
     groq_call,
 )
 from mirastream._partial import PartialStream
+from mirastream._structured_modes import StructuredMode
 from mirastream._tools import tool_from
 from mirastream.groq import AsyncGroq, AsyncStream, Groq, Stream
 from mirastream.testing import GroqServer, SSEReply, ToolCall, go_json, script
@@ -346,8 +347,15 @@ class Caller:
         self.aclient = AsyncGroq(api_key="test", base_url=server.base_url, http_client=self._ahttp)
 
     async def stream(
-        self, *, json_mode: bool = False, tools: Sequence[Any] | None = None
+        self,
+        *,
+        json_mode: bool = False,
+        tools: Sequence[Any] | None = None,
+        structured: StructuredMode | None = "tool",
     ) -> AnyStructured:
+        # Tool mode unless told otherwise: these tests predate text mode, the stream default.
+        if json_mode and structured == "tool":
+            structured = None
         if self.is_async:
 
             @groq_call(
@@ -357,6 +365,7 @@ class Caller:
                 json_mode=json_mode,
                 tools=tools,
                 client=self.aclient,
+                structured=structured,
             )
             async def recommend_async(genre: str) -> str:
                 return f"Recommend a {genre} book."
@@ -370,6 +379,7 @@ class Caller:
             json_mode=json_mode,
             tools=tools,
             client=self.client,
+            structured=structured,
         )
         def recommend(genre: str) -> str:
             return f"Recommend a {genre} book."
@@ -609,17 +619,15 @@ async def test_request_body_json_mode(caller: Caller) -> None:
     assert body["response_format"] == {"type": "json_object"}
     assert "tools" not in body
     assert "tool_choice" not in body
-    user = {"role": "user", "content": "Recommend a science fiction book."}
-    assert user in body["messages"]
-    # The schema travels in a message: find it and parse it back.
-    schemas = []
-    for message in body["messages"]:
-        content = message["content"]
-        if message is not user and "{" in content:
-            schemas.append(json.loads(content[content.index("{") :]))
+    # Mirascope's JSON instruction, with the schema, ends the last user message.
+    (user,) = [m for m in body["messages"] if m["role"] == "user"]
+    question, instruction = user["content"].split("\n\n", 1)
+    assert question == "Recommend a science fiction book."
+    head = "For your final response, output ONLY a valid JSON dict (NOT THE SCHEMA) from the "
+    assert instruction.startswith(head + "content that adheres to this schema:\n")
+    schema = json.loads(instruction.split("schema:\n", 1)[1])
     # The same schema the forced tool carries in tool mode, so both modes ask alike.
-    assert schemas == [tool_from(Book).tool_schema()["function"]["parameters"]]
-    (schema,) = schemas
+    assert schema == tool_from(Book).tool_schema()["function"]["parameters"]
     assert set(schema["properties"]) == set(Book.model_fields)
     assert schema["properties"]["author"] == {"$ref": "#/$defs/Author"}
     assert body["stream"] is True

@@ -128,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def fail(message: str, status: int, key: str) -> int:
     """Print ``message`` as one error line on stderr (without the key); return ``status``."""
     sys.stdout.flush()
-    if key and len(key) >= 8:
-        message = message.replace(key, "[redacted]")
+    if key:
+        from mirastream._secrets import scrub
+
+        message = scrub(message, [key])
     print(f"mirastream: error: {message}", file=sys.stderr)
     return status

@@ -44,7 +44,10 @@ def chat(args: argparse.Namespace) -> int:
         messages.append({"role": "system", "content": args.system})
     messages.append({"role": "user", "content": args.prompt})
     if not args.offline:
-        client = Groq(max_retries=args.retries)
+        try:
+            client = Groq(max_retries=args.retries)
+        except ValueError as exc:  # a malformed key or GROQ_BASE_URL: say what, not the key
+            raise UsageError(f"{exc} (from GROQ_API_KEY / GROQ_BASE_URL)") from None
         host = client.base_url.split("://", 1)[-1]
         return _run_chat(client, messages, args, source=host)
 

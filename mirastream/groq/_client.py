@@ -15,17 +15,24 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import httpx
 from jiter import from_json
 
-from mirastream.errors import APIConnectionError, APIError, APITimeoutError
 from mirastream.groq._closing import drain_deferred
+from mirastream.groq._deadline import Deadline, attempt_timeout, stream_timeout
+from mirastream.groq._failures import LOWER_LAYER, may_retry, request_failure
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
 from mirastream.groq._pool import fan_out_client_options
+from mirastream.groq._reading import read_body
+from mirastream.groq._redirects import RedirectRefused, redirect_target
 from mirastream.groq._request import (
     DEFAULT_HTTP_OPTIONS,
     DEFAULT_MAX_RETRIES,
+    ERROR_BODY_LIMIT,
+    MAX_EVENT_SIZE,
     NOT_GIVEN,
     ClientConfig,
     NotGiven,
+    body_error,
     build_body,
+    is_event_stream,
     make_status_error,
     resolve_timeout,
 )
@@ -42,15 +49,19 @@ Timeout = float | httpx.Timeout | None
 
 
 def completion_from_response(response: httpx.Response) -> ChatCompletion:
-    """Decode a non-stream response body as a :class:`ChatCompletion`."""
+    """Decode a non-stream response body (read) as a :class:`ChatCompletion`.
+
+    Raises:
+        APIStatusError: The body is a JSON ``{"error": ...}`` (see ``body_error``).
+        APIError: The body is not a JSON object (an HTML page, say).
+    """
     try:
-        return ChatCompletion(from_json(response.content))
+        obj = from_json(response.content)
     except ValueError as exc:
-        raise APIError(
-            f"The response is not valid JSON: {response.text[:200]!r}",
-            body=response.text,
-            request=response.request,
-        ) from exc
+        raise body_error(response, stream=False) from exc
+    if type(obj) is not dict or obj.get("error"):
+        raise body_error(response, stream=False)
+    return ChatCompletion(obj)
 
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
@@ -68,6 +79,8 @@ class BaseClient(Generic[HttpT]):
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         http_client: HttpT | None,
+        total_timeout: float | None = None,
+        max_event_size: int = MAX_EVENT_SIZE,
     ) -> None:
         self._config = ClientConfig(
             api_key=api_key,
@@ -75,6 +88,8 @@ class BaseClient(Generic[HttpT]):
             timeout=resolve_timeout(timeout, http_client),
             max_retries=max_retries,
             default_headers=default_headers,
+            total_timeout=total_timeout,
+            max_event_size=max_event_size,
         )
         self._owns_http = http_client is None
         self._http: HttpT = http_client or self._new_http(self._config.timeout)
@@ -106,11 +121,20 @@ class Groq(BaseClient[httpx.Client]):
         api_key: Defaults to the ``GROQ_API_KEY`` environment variable.
         base_url: Defaults to ``GROQ_BASE_URL`` or ``https://api.groq.com``.
         timeout: Seconds or an ``httpx.Timeout``; default: the ``http_client``'s if one is
-            given, else 60 s (connect 5 s). For a stream the read timeout bounds each gap
-            between bytes, not the whole stream.
+            given with a timeout of its own (as in the groq SDK), else 60 s (connect 5 s).
+            For a stream the read timeout bounds each gap between bytes, not the whole
+            stream.
         max_retries: Retries for connection errors and 408/409/429/498/5xx (default 2).
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to use (not closed by :meth:`close`).
+        total_timeout: The most one call may take, in seconds, from ``create()`` to the
+            stream's last chunk, retries included (default ``None``: no limit). Apart from
+            ``timeout``, which bounds each wait: a server dripping a byte a second passes
+            every read timeout but not this. Its error is ``APITimeoutError`` before the
+            stream, ``StreamTimeoutError`` during it.
+        max_event_size: The largest SSE line or event accepted, in bytes (default 16 MiB,
+            far above Groq's largest events); a larger one ends the stream with
+            ``StreamDecodeError`` before it costs more memory.
     """
 
     def __init__(
@@ -122,6 +146,8 @@ class Groq(BaseClient[httpx.Client]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        total_timeout: float | None = None,
+        max_event_size: int = MAX_EVENT_SIZE,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -130,6 +156,8 @@ class Groq(BaseClient[httpx.Client]):
             max_retries=max_retries,
             default_headers=default_headers,
             http_client=http_client,
+            total_timeout=total_timeout,
+            max_event_size=max_event_size,
         )
         self.chat = Chat(self)
 
@@ -140,43 +168,68 @@ class Groq(BaseClient[httpx.Client]):
 
     def _send(
         self,
-        body: dict[str, Any],
+        content: bytes,
         *,
         stream: bool,
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, str] | None,
         timeout: Timeout | None,
-    ) -> httpx.Response:
+        total_timeout: float | NotGiven | None,
+    ) -> tuple[httpx.Response, Deadline | None]:
         drain_deferred()  # close what a garbage collection let go of, before using the pool
         config = self._config
+        deadline = config.deadline(total_timeout)
+        base_timeout = config.request_timeout(timeout)
         retries = 0
         while True:
-            request = config.build_request(self._http, body, extra_headers, extra_query, timeout)
+            request = config.build_request(
+                self._http,
+                content,
+                extra_headers,
+                extra_query,
+                attempt_timeout(base_timeout, deadline),
+            )
             try:
-                response = self._http.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                if retries < config.max_retries:
-                    time.sleep(retry_delay(retries, config.max_retries, None))
+                response = self._send_following(request, deadline)
+            except LOWER_LAYER as exc:
+                delay = retry_delay(retries, config.max_retries, None)
+                if retries < config.max_retries and may_retry(exc, delay, deadline):
+                    time.sleep(delay)
                     retries += 1
                     continue
-                if isinstance(exc, httpx.TimeoutException):
-                    raise APITimeoutError(request=request) from exc
-                raise APIConnectionError(f"Connection error: {exc!r}", request=request) from exc
+                raise request_failure(exc, request, deadline) from exc
             if response.is_success:
-                return response
+                if not stream:
+                    return read_body(response, None, deadline), deadline
+                if is_event_stream(response.headers):
+                    stream_timeout(response, base_timeout, deadline)
+                    return response, deadline
+                raise body_error(read_body(response, ERROR_BODY_LIMIT, deadline), stream=True)
             if retries < config.max_retries and should_retry(
                 response.status_code, response.headers
             ):
                 delay = retry_delay(retries, config.max_retries, response.headers)
-                response.close()
-                time.sleep(delay)
-                retries += 1
-                continue
+                if deadline is None or deadline.allows(delay):
+                    response.close()
+                    time.sleep(delay)
+                    retries += 1
+                    continue
+            raise make_status_error(read_body(response, ERROR_BODY_LIMIT, deadline))
+
+    def _send_following(self, request: httpx.Request, deadline: Deadline | None) -> httpx.Response:
+        # One attempt, following same-origin redirects only (see _redirects).
+        hops = 0
+        while True:
+            response = self._http.send(request, stream=True, follow_redirects=False)
+            if not response.has_redirect_location:
+                return response
             try:
-                response.read()
-            finally:
-                response.close()
-            raise make_status_error(response)
+                request = redirect_target(request, response, hops)
+            except RedirectRefused as refused:
+                error = read_body(response, ERROR_BODY_LIMIT, deadline)
+                raise make_status_error(error, message=str(refused)) from None
+            response.close()
+            hops += 1
 
     def close(self) -> None:
         """Close the underlying HTTP client, if this client created it."""
@@ -219,6 +272,7 @@ class Completions:
         extra_query: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: Timeout | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
         **params: Unpack[CompletionCreateParams],
     ) -> Stream[ChatCompletionChunk]: ...
     @overload
@@ -232,6 +286,7 @@ class Completions:
         extra_query: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: Timeout | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
         **params: Unpack[CompletionCreateParams],
     ) -> ChatCompletion: ...
     @overload
@@ -245,6 +300,7 @@ class Completions:
         extra_query: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: Timeout | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
         **params: Unpack[CompletionCreateParams],
     ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
     def create(
@@ -257,6 +313,7 @@ class Completions:
         extra_query: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: Timeout | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
         **params: Unpack[CompletionCreateParams],
     ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """Create a chat completion; with ``stream=True``, a :class:`Stream` of chunks.
@@ -269,6 +326,8 @@ class Completions:
             extra_query: Query parameters for this request only.
             extra_body: Body fields sent as given (after the typed ones).
             timeout: Overrides the client's timeout for this request.
+            total_timeout: Overrides the client's ``total_timeout`` for this call
+                (``None``: no limit).
             **params: Any documented request field (``tools``, ``temperature``,
                 ``stream_options``, ``response_format``, ``reasoning_format`` ...).
 
@@ -277,16 +336,24 @@ class Completions:
 
         Raises:
             APIStatusError: The server answered with an error status (typed by status).
-            APIConnectionError: The server could not be reached, after retries.
+            APIConnectionError: The server could not be reached, after retries
+                (``APITimeoutError``: a timeout or ``total_timeout``).
+            TypeError: A caller mistake: ``messages`` not a list of message dicts, an
+                unknown keyword, a value JSON cannot carry. Nothing was sent.
+            ValueError: Likewise: an empty ``model``, NaN. Nothing was sent.
         """
-        body = build_body(messages, model, stream, params, extra_body)
-        response = self._client._send(
-            body,
+        content = build_body(messages, model, stream, params, extra_body)
+        client = self._client
+        response, deadline = client._send(
+            content,
             stream=bool(stream),
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
+            total_timeout=total_timeout,
         )
         if stream:
-            return Stream[ChatCompletionChunk](response)
+            return Stream[ChatCompletionChunk](
+                response, deadline=deadline, max_event_size=client._config.max_event_size
+            )
         return completion_from_response(response)

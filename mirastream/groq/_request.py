@@ -1,7 +1,8 @@
-"""What the sync and async clients share: configuration, request bodies, error mapping.
+"""What the sync and async clients share: configuration, request bodies, error bodies.
 
 No IO here. The clients build an ``httpx.Request`` from these pieces and only the send
-loop (one per client) touches the network.
+loop (one per client) touches the network. Caller mistakes are caught in
+:mod:`._validate`, lower-layer failures mapped in :mod:`._failures`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,16 @@ import httpx
 from jiter import from_json
 
 from mirastream import errors
+from mirastream.groq._deadline import Deadline
+from mirastream.groq._sse import DEFAULT_MAX_SIZE as MAX_EVENT_SIZE
+from mirastream.groq._validate import (
+    check_api_key,
+    check_base_url,
+    check_headers,
+    check_max_retries,
+    check_request,
+    encode_body,
+)
 
 __all__ = [
     "NOT_GIVEN",
@@ -21,9 +32,14 @@ __all__ = [
     "DEFAULT_HTTP_OPTIONS",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "ERROR_BODY_LIMIT",
+    "MAX_EVENT_SIZE",
+    "MAX_MESSAGE_LENGTH",
     "ClientConfig",
     "NotGiven",
+    "body_error",
     "build_body",
+    "is_event_stream",
     "make_status_error",
     "resolve_timeout",
 ]
@@ -35,6 +51,16 @@ DEFAULT_MAX_RETRIES = 2
 # (a pool fit for fan-out) comes from mirastream.groq._pool.
 DEFAULT_HTTP_OPTIONS: dict[str, Any] = {"follow_redirects": True}
 CHAT_COMPLETIONS_PATH = "/openai/v1/chat/completions"
+# What httpx.Client() uses when given no timeout: the groq SDK takes a custom client's
+# timeout only when it differs from this, and its own 60 s default otherwise.
+_HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
+
+ERROR_BODY_LIMIT = 1024 * 1024
+"""At most this many bytes of an error body (or of a 200 that is not what was asked for)
+are read (1 MiB); the rest is never downloaded."""
+
+MAX_MESSAGE_LENGTH = 2000
+"""An error message taken from a body is cut to this many characters."""
 
 
 class NotGiven:
@@ -51,10 +77,16 @@ def resolve_timeout(
     timeout: float | httpx.Timeout | NotGiven | None,
     http_client: httpx.Client | httpx.AsyncClient | None,
 ) -> float | httpx.Timeout | None:
-    """The client's timeout: as given, else the user's http_client's, else 60 s / 5 s."""
+    """The client's timeout: as given, else the http_client's, else 60 s (connect 5 s).
+
+    As in the groq SDK, an ``http_client`` built without a timeout (httpx's 5 s default)
+    gets the 60 s default: only a timeout its owner chose is taken from it.
+    """
     if not isinstance(timeout, NotGiven):
         return timeout
-    return http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+    if http_client is not None and http_client.timeout != _HTTPX_DEFAULT_TIMEOUT:
+        return http_client.timeout
+    return DEFAULT_TIMEOUT
 
 
 _STATUS_ERRORS: dict[int, type[errors.APIStatusError]] = {
@@ -71,7 +103,15 @@ _STATUS_ERRORS: dict[int, type[errors.APIStatusError]] = {
 class ClientConfig:
     """Settings resolved once per client; never shows the API key in ``repr``."""
 
-    __slots__ = ("_api_key", "base_url", "default_headers", "max_retries", "timeout")
+    __slots__ = (
+        "_api_key",
+        "base_url",
+        "default_headers",
+        "max_event_size",
+        "max_retries",
+        "timeout",
+        "total_timeout",
+    )
 
     def __init__(
         self,
@@ -81,6 +121,8 @@ class ClientConfig:
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
+        total_timeout: float | None = None,
+        max_event_size: int = MAX_EVENT_SIZE,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get("GROQ_API_KEY")
         if not api_key:
@@ -88,12 +130,25 @@ class ClientConfig:
                 "No API key: pass api_key= to the client or set the GROQ_API_KEY "
                 "environment variable."
             )
-        self._api_key = api_key
+        self._api_key = check_api_key(api_key)
         base = base_url or os.environ.get("GROQ_BASE_URL") or DEFAULT_BASE_URL
-        self.base_url = str(base).rstrip("/")
+        self.base_url = check_base_url(str(base)).rstrip("/")
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        self.max_retries = max_retries
-        self.default_headers = dict(default_headers or {})
+        self.max_retries = check_max_retries(max_retries)
+        self.default_headers = check_headers(default_headers, "default_headers")
+        if total_timeout is not None and not total_timeout > 0:
+            raise ValueError("total_timeout must be a positive number of seconds or None.")
+        self.total_timeout = total_timeout
+        if isinstance(max_event_size, bool) or not isinstance(max_event_size, int):
+            raise TypeError("max_event_size must be an int (bytes).")
+        if max_event_size < 1024:
+            raise ValueError("max_event_size must be at least 1024 bytes.")
+        self.max_event_size = max_event_size
+
+    def deadline(self, total_timeout: float | NotGiven | None) -> Deadline | None:
+        """Start the deadline of one call: ``create(total_timeout=...)``, else the client's."""
+        limit = self.total_timeout if isinstance(total_timeout, NotGiven) else total_timeout
+        return Deadline.start(limit)
 
     def __repr__(self) -> str:
         return f"ClientConfig(base_url={self.base_url!r}, max_retries={self.max_retries})"
@@ -110,7 +165,7 @@ class ClientConfig:
         }
         headers.update(self.default_headers)
         if extra:
-            headers.update(extra)
+            headers.update(check_headers(extra, "extra_headers"))
         return headers
 
     def url(self, path: str) -> str:
@@ -120,20 +175,26 @@ class ClientConfig:
     def build_request(
         self,
         http: httpx.Client | httpx.AsyncClient,
-        body: dict[str, Any],
+        content: bytes,
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, str] | None,
-        timeout: float | httpx.Timeout | None,
+        timeout: httpx.Timeout,
     ) -> httpx.Request:
-        """The chat-completions request for one attempt (``timeout=None``: the client's)."""
+        """The chat-completions request for one attempt, its body already encoded."""
         return http.build_request(
             "POST",
             self.url(CHAT_COMPLETIONS_PATH),
-            json=body,
+            content=content,
             headers=self.headers(extra_headers),
             params=extra_query,
-            timeout=self.timeout if timeout is None else timeout,
+            timeout=timeout,
         )
+
+    def request_timeout(self, timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+        """The timeout of one call: ``create(timeout=...)`` if given, else the client's."""
+        if timeout is None:
+            return self.timeout
+        return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
 
 
 def build_body(
@@ -142,9 +203,14 @@ def build_body(
     stream: bool | None,
     params: Mapping[str, Any],
     extra_body: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    """The JSON body: only the fields given (``None`` means omitted), extras last."""
-    body: dict[str, Any] = {"messages": list(messages), "model": model}
+) -> bytes:
+    """The JSON body: only the fields given (``None`` means omitted), extras last.
+
+    Raises:
+        TypeError: A caller mistake (see :func:`._validate.check_request`).
+        ValueError: Likewise (an empty model, NaN).
+    """
+    body: dict[str, Any] = {"messages": check_request(messages, model, params), "model": model}
     for key, value in params.items():
         if value is not None:
             body[key] = list(value) if key in ("tools", "documents", "functions") else value
@@ -154,28 +220,87 @@ def build_body(
         body["stream"] = False
     if extra_body:
         body.update(extra_body)
-    return body
+    return encode_body(body)
 
 
-def make_status_error(response: httpx.Response) -> errors.APIStatusError:
-    """Map an HTTP error response (body already read) to the typed exception."""
-    text = response.text
-    body: object
+def _cut(text: str) -> str:
+    if len(text) <= MAX_MESSAGE_LENGTH:
+        return text
+    return f"{text[:MAX_MESSAGE_LENGTH]}... ({len(text) - MAX_MESSAGE_LENGTH} more characters)"
+
+
+def _parse(response: httpx.Response) -> object:
     try:
-        body = from_json(response.content) if response.content else None
+        return from_json(response.content) if response.content else None
     except ValueError:
-        body = text or None
-    message = None
+        return response.text or None
+
+
+def _server_message(body: object) -> str | None:
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            message = error["message"]
-        elif isinstance(error, str):
-            message = error
-    if not message:
-        message = text.strip() or response.reason_phrase or "HTTP error"
-    status = response.status_code
+            return str(error["message"])
+        if isinstance(error, str):
+            return error
+    return None
+
+
+def make_status_error(
+    response: httpx.Response, *, message: str | None = None, status_code: int | None = None
+) -> errors.APIStatusError:
+    """Map an error response (body read, up to :data:`ERROR_BODY_LIMIT`) to its class.
+
+    Args:
+        response: The response, its (possibly cut) body read.
+        message: The message to use instead of the server's.
+        status_code: The status that picks the class, when not the HTTP one (a 200 whose
+            JSON body reports an error with its own ``status_code``).
+    """
+    body = _parse(response)
+    if message is None:
+        message = _server_message(body) or (
+            response.text.strip() or response.reason_phrase or "HTTP error"
+        )
+    status = response.status_code if status_code is None else status_code
     cls = _STATUS_ERRORS.get(status)
     if cls is None:
         cls = errors.InternalServerError if status >= 500 else errors.APIStatusError
-    return cls(message, response=response, body=body)
+    return cls(_cut(message), response=response, body=body, status_code=status)
+
+
+def is_event_stream(headers: httpx.Headers) -> bool:
+    """Whether a stream response's body is SSE (``text/event-stream``, or no type at all)."""
+    content_type = headers.get("content-type")
+    return content_type is None or content_type.split(";")[0].strip() == "text/event-stream"
+
+
+def body_error(response: httpx.Response, *, stream: bool) -> errors.APIError:
+    """The error for a 2xx whose body (read, cut) is not what was asked for.
+
+    A JSON ``{"error": ...}`` body (some proxies answer so) becomes the status error its
+    own ``status_code`` names (else a plain :class:`~mirastream.errors.APIStatusError`),
+    with the server's message; anything else, for a stream request, a
+    :class:`~mirastream.errors.StreamDecodeError` naming the content type.
+    """
+    body = _parse(response)
+    if isinstance(body, dict) and body.get("error"):
+        error = body["error"]
+        status = error.get("status_code") if isinstance(error, dict) else None
+        if not isinstance(status, int) or isinstance(status, bool) or status < 400:
+            status = None
+        return make_status_error(response, status_code=status)
+    content_type = response.headers.get("content-type", "no content-type")
+    snippet = _cut(response.text.strip())
+    if stream:
+        return errors.StreamDecodeError(
+            f"A stream was asked for but the server answered {response.status_code} with "
+            f"{content_type}, not text/event-stream: {snippet!r}",
+            data=response.text,
+            request=response.request,
+        )
+    return errors.APIError(
+        f"The response is not a chat completion ({content_type}): {snippet[:200]!r}",
+        body=response.text,
+        request=response.request,
+    )

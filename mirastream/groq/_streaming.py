@@ -3,7 +3,7 @@
 :class:`ChunkDecoder` is the sans-IO core (bytes in, chunks out) and the one place that
 knows how a Groq stream ends: ``data: [DONE]``, an ``event: error`` frame or a data-only
 ``{"error": ...}`` object, or a body that stops early. The two stream classes are short
-loops that feed it from httpx and translate transport failures once.
+loops that feed it from httpx; their failures are translated in :mod:`._failures`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,16 @@ from mirastream.errors import (
     StreamError,
     StreamInterruptedError,
 )
-from mirastream.groq._closing import AsyncResponseGuard, ResponseGuard
+from mirastream.groq._closing import (
+    AsyncResponseGuard,
+    ResponseGuard,
+    afinish_after_done,
+    finish_after_done,
+)
 from mirastream.groq._closing import close as close_response
-from mirastream.groq._sse import SSEDecoder
+from mirastream.groq._deadline import Deadline
+from mirastream.groq._failures import LOWER_LAYER, stream_failure
+from mirastream.groq._sse import DEFAULT_MAX_SIZE, SSEDecoder
 from mirastream.groq.types import ChatCompletionChunk, chunk_from_json
 
 if TYPE_CHECKING:
@@ -49,8 +56,10 @@ class ChunkDecoder:
 
     __slots__ = ("_last", "_sse", "error", "request", "stopped")
 
-    def __init__(self, request: httpx.Request | None = None) -> None:
-        self._sse = SSEDecoder()
+    def __init__(
+        self, request: httpx.Request | None = None, *, max_event_size: int = DEFAULT_MAX_SIZE
+    ) -> None:
+        self._sse = SSEDecoder(max_event_size)
         self.request = request
         self.stopped = False
         self._last: ChatCompletionChunk | None = None
@@ -81,7 +90,10 @@ class ChunkDecoder:
                 self._server_error(raw)
             # Other named events (keep-alives and the like) carry no chunk.
             if self.stopped:
-                break
+                return chunks
+        if self._sse.overflow is not None:
+            self.stopped = True
+            self.error = StreamDecodeError(self._sse.overflow, data="", request=self.request)
         return chunks
 
     def _chunk(self, raw: bytes) -> ChatCompletionChunk | None:
@@ -185,27 +197,11 @@ def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
     return response.aiter_raw()
 
 
-def _drain(body: Iterator[bytes]) -> None:
-    # After [DONE] the answer is complete: a failure while reading the rest is not the
-    # caller's problem (the connection is then closed rather than pooled).
-    try:
-        for _ in body:
-            pass
-    except httpx.TransportError:
-        pass
-
-
-async def _adrain(body: AsyncIterator[bytes]) -> None:
-    try:
-        async for _ in body:
-            pass
-    except httpx.TransportError:
-        pass
-
-
-def _iterate(guard: ResponseGuard) -> Iterator[ChatCompletionChunk]:
+def _iterate(
+    guard: ResponseGuard, deadline: Deadline | None, max_event_size: int
+) -> Iterator[ChatCompletionChunk]:
     response = guard.response
-    decoder = ChunkDecoder(response.request)
+    decoder = ChunkDecoder(response.request, max_event_size=max_event_size)
     try:
         try:
             body = _body(response)
@@ -214,25 +210,25 @@ def _iterate(guard: ResponseGuard) -> Iterator[ChatCompletionChunk]:
                 yield from feed(data)
                 if decoder.stopped:
                     if decoder.error is None:
-                        # Read the few bytes after [DONE] (the chunked terminator) so
-                        # httpcore returns the connection to the pool instead of closing it.
-                        _drain(body)
+                        finish_after_done(response, body)
                     break
+                if deadline is not None and deadline.passed():
+                    raise httpx.ReadTimeout("total_timeout", request=response.request)
             else:
                 decoder.end()
-        except httpx.TransportError as exc:
-            raise StreamInterruptedError(
-                f"The connection failed mid-stream: {exc!r}", request=response.request
-            ) from exc
+        except LOWER_LAYER as exc:
+            raise stream_failure(exc, response.request, deadline) from exc
         if decoder.error is not None:
             raise decoder.error
     finally:
         close_response(response)  # may run in a garbage collection: see _closing
 
 
-async def _aiterate(guard: AsyncResponseGuard) -> AsyncIterator[ChatCompletionChunk]:
+async def _aiterate(
+    guard: AsyncResponseGuard, deadline: Deadline | None, max_event_size: int
+) -> AsyncIterator[ChatCompletionChunk]:
     response = guard.response
-    decoder = ChunkDecoder(response.request)
+    decoder = ChunkDecoder(response.request, max_event_size=max_event_size)
     try:
         try:
             body = _abody(response)
@@ -242,14 +238,14 @@ async def _aiterate(guard: AsyncResponseGuard) -> AsyncIterator[ChatCompletionCh
                     yield chunk
                 if decoder.stopped:
                     if decoder.error is None:
-                        await _adrain(body)  # see _iterate: keep the connection poolable
+                        await afinish_after_done(response, body)
                     break
+                if deadline is not None and deadline.passed():
+                    raise httpx.ReadTimeout("total_timeout", request=response.request)
             else:
                 decoder.end()
-        except httpx.TransportError as exc:
-            raise StreamInterruptedError(
-                f"The connection failed mid-stream: {exc!r}", request=response.request
-            ) from exc
+        except LOWER_LAYER as exc:
+            raise stream_failure(exc, response.request, deadline) from exc
         if decoder.error is not None:
             raise decoder.error
     finally:
@@ -276,12 +272,19 @@ class Stream(Generic[T]):
             ``x-ratelimit-*``).
     """
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        deadline: Deadline | None = None,
+        max_event_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
         self.response = response
         # The generator sees the guard, not the stream: no reference cycle, so a dropped
         # stream is freed at once rather than by a later garbage collection; the guard
         # closes the response when neither the stream nor its generator is left.
-        self._iterator: Iterator[T] = _iterate(ResponseGuard(response))  # type: ignore[assignment]
+        iterator = _iterate(ResponseGuard(response), deadline, max_event_size)
+        self._iterator: Iterator[T] = iterator  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[T]:
         return self._iterator
@@ -319,10 +322,17 @@ class AsyncStream(Generic[T]):
         response: The underlying ``httpx.Response``.
     """
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        deadline: Deadline | None = None,
+        max_event_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
         self.response = response
         guard = AsyncResponseGuard(response, _running_loop())  # see Stream.__init__
-        self._iterator: AsyncIterator[T] = _aiterate(guard)  # type: ignore[assignment]
+        iterator = _aiterate(guard, deadline, max_event_size)
+        self._iterator: AsyncIterator[T] = iterator  # type: ignore[assignment]
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._iterator

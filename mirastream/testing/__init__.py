@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mirastream.testing._cassette import Exchange, load_cassette
+    from mirastream.testing._checks import check_request
     from mirastream.testing._forward import Forward, forward
     from mirastream.testing._frames import script_chunks, script_completion, script_events
     from mirastream.testing._http import RecordedRequest
@@ -60,6 +61,7 @@ __all__ = [
     "ScriptReply",
     "ToolCall",
     "Usage",
+    "check_request",
     "default_responder",
     "forward",
     "go_duration",
@@ -95,6 +97,7 @@ _HOMES = {
     "ScriptReply": "_script",
     "ToolCall": "_script",
     "Usage": "_script",
+    "check_request": "_checks",
     "default_responder": "_respond",
     "forward": "_forward",
     "go_duration": "_wire",

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mirastream._secrets import MIN_SECRET_LENGTH, REDACTED, scrub, secret_forms
+
 __all__ = [
     "REDACTED",
     "REQUEST_SUFFIX",
@@ -43,7 +45,6 @@ __all__ = [
 
 REQUEST_SUFFIX = ".request.json"
 _BODY_SUFFIXES = (".sse", ".json", ".body")
-REDACTED = "[redacted]"
 
 # Header names that carry credentials. They are dropped, not masked: a cassette must not
 # even reveal the shape of a key.
@@ -56,8 +57,6 @@ _SECRET_HEADER_RE = re.compile(
 _TRANSPORT_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "date"}
 )
-# Shorter values are not worth scrubbing from bodies (and would hit ordinary words).
-_MIN_SECRET_LENGTH = 8
 _LEADING_NUMBER_RE = re.compile(r"^(\d+)")
 
 
@@ -81,7 +80,7 @@ def secrets_in(headers: Iterable[tuple[str, str]]) -> list[str]:
             continue
         scheme, _, credentials = value.strip().partition(" ")
         for secret in (value.strip(), credentials.strip() if credentials else scheme):
-            if len(secret) >= _MIN_SECRET_LENGTH:
+            if len(secret) >= MIN_SECRET_LENGTH:
                 found.append(secret)
     return found
 
@@ -113,23 +112,21 @@ def redact(
 
 
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret in ``text`` with ``[redacted]``."""
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    """Replace every secret in ``text``, in any printed form, with ``[redacted]``."""
+    return scrub(text, secrets)
 
 
 def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
-    """Replace every secret in ``data`` with ``[redacted]``.
+    """Replace every secret in ``data``, in any printed form, with ``[redacted]``.
 
     A body never carries the key in practice; this only guarantees that a cassette
     cannot leak one, at the price of byte-exactness in that (broken) case.
     """
     for secret in secrets:
-        raw = secret.encode("utf-8")
-        if raw in data:
-            data = data.replace(raw, REDACTED.encode())
+        for form in secret_forms(secret):
+            raw = form.encode("utf-8")
+            if raw in data:
+                data = data.replace(raw, REDACTED.encode())
     return data
 
 

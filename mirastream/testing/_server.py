@@ -9,6 +9,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from mirastream.testing._checks import check_request
 from mirastream.testing._http import (
     LAST_CHUNK,
     HTTPError,
@@ -64,6 +65,10 @@ class GroqServer:
         responder: Answers requests when the queue is empty; defaults to
             ``default_responder`` (an echo of the last user message).
         rate_limits: Limits advertised in the ``x-ratelimit-*`` headers.
+        check_requests: Refuse chat-completions requests Groq would refuse (``n`` other
+            than 1, ``json_object`` without "json" in the messages, bad tool names, more
+            than 128 tools, a strict schema Groq rejects) with Groq's 400, before any
+            queued reply; see :mod:`mirastream.testing._checks`. ``False`` serves them.
     """
 
     def __init__(
@@ -73,8 +78,10 @@ class GroqServer:
         *,
         responder: Responder | None = None,
         rate_limits: RateLimits | None = None,
+        check_requests: bool = True,
     ) -> None:
         self.host = host
+        self.check_requests = check_requests
         self._port = port
         self._responder: Responder = responder or default_responder
         self._rate_limits = rate_limits or RateLimits()
@@ -303,6 +310,9 @@ class GroqServer:
     def _route(self, request: RecordedRequest) -> Reply | Script:
         path = request.path.rstrip("/") or "/"
         if path == CHAT_PATH and request.method == "POST":
+            refused = check_request(request.body) if self.check_requests else None
+            if refused is not None:
+                return refused
             with self._lock:
                 queued = self._queue.popleft() if self._queue else None
             return queued if queued is not None else self._responder(request)

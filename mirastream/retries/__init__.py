@@ -1,0 +1,1 @@
+"""Retry helpers for decorated calls (``mirastream.retries.tenacity``: the ``tenacity`` extra)."""
