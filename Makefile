@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest docs bench test-matrix clean test-browser test-ai-sdk
+.PHONY: install demo test lint typecheck pytest docs bench bench-concurrency test-matrix clean test-browser test-ai-sdk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ test-ai-sdk: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-concurrency: $(STAMP)
+	$(BIN)/python benchmarks/bench_concurrency.py
 
 # The suite on every installed CPython 3.10-3.13, each in its own venv. A candidate
 # counts only if it runs (pyenv shims exist for versions that are not active).

@@ -8,6 +8,7 @@ writes one event at a time delivers it.
 from __future__ import annotations
 
 import json
+import resource
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -112,10 +113,10 @@ def transport(events: list[bytes]) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def floor(http: httpx.Client) -> str:
+def floor(http: httpx.Client, url: str = URL) -> str:
     """The parsing floor: iter_raw, split events, ``jiter.from_json`` each, join contents."""
     parts: list[str] = []
-    with http.stream("POST", URL, json={}) as response:
+    with http.stream("POST", url, json={}) as response:
         buffer = b""
         for raw in response.iter_raw():
             buffer += raw
@@ -152,3 +153,11 @@ _REQUEST: dict[str, Any] = {
     "messages": [{"role": "user", "content": "bench"}],
     "stream": True,
 }
+
+
+def raise_fd_limit(wanted: int = 65536) -> None:
+    """Raise this process's open-file limit towards ``wanted`` (a socket is a file)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < ceiling:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _report import Row
 from _streams import (
     URL,
     afloor,
@@ -32,6 +33,7 @@ from _streams import (
     tool_stream,
     transport,
 )
+from bench_concurrency import concurrency
 from bench_hostile import hostile
 from bench_partial import partial_cost
 from pydantic import BaseModel
@@ -40,23 +42,6 @@ from mirastream import groq_call
 from mirastream.groq import AsyncGroq, Groq
 
 ROUNDS = 15
-
-
-class Row:
-    """Collects report lines and checks each target."""
-
-    def __init__(self) -> None:
-        self.failed: list[str] = []
-
-    def line(self, text: str) -> None:
-        print(text, flush=True)
-
-    def target(self, name: str, value: float, limit: float, unit: str = "x") -> None:
-        ok = value <= limit
-        if not ok:
-            self.failed.append(name)
-        mark = "ok  " if ok else "MISS"
-        self.line(f"  [{mark}] {name}: {value:.2f}{unit} (target <= {limit:g}{unit})")
 
 
 def interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
@@ -475,6 +460,7 @@ def main() -> int:
     observability(report, rounds)
     structured(report, rounds, floor_per_chunk)
     fan_out(report, rounds)
+    concurrency(report)
     hostile(report)
     imports(report)
     if report.failed:

@@ -30,6 +30,7 @@ from mirastream.errors import (
 )
 from mirastream.groq._async_client import AsyncGroq
 from mirastream.groq._client import Groq
+from mirastream.groq._pool import AsyncShardedTransport, ShardedTransport
 from mirastream.groq._ratelimits import RateLimits
 from mirastream.groq._raw_response import APIResponse, AsyncAPIResponse
 from mirastream.groq._streaming import AsyncStream, ChunkDecoder, Stream
@@ -51,6 +52,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncAPIResponse",
     "AsyncGroq",
+    "AsyncShardedTransport",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
@@ -64,6 +66,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimits",
+    "ShardedTransport",
     "Stream",
     "StreamConsumedError",
     "StreamDecodeError",

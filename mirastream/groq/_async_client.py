@@ -17,6 +17,7 @@ from mirastream.groq._deadline import Deadline, attempt_timeout, stream_timeout
 from mirastream.groq._failures import LOWER_LAYER, may_retry, request_failure
 from mirastream.groq._logs import log_failure, log_response, log_retry
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
+from mirastream.groq._pool import fan_out_client_options
 from mirastream.groq._reading import aread_body
 from mirastream.groq._redirects import RedirectRefused, redirect_target
 from mirastream.groq._request import (
@@ -89,7 +90,8 @@ class AsyncGroq(BaseClient[httpx.AsyncClient]):
 
     @staticmethod
     def _new_http(timeout: httpx.Timeout) -> httpx.AsyncClient:
-        return httpx.AsyncClient(**DEFAULT_HTTP_OPTIONS, timeout=timeout)
+        options = fan_out_client_options(sync=False)
+        return httpx.AsyncClient(**DEFAULT_HTTP_OPTIONS, **options, timeout=timeout)
 
     async def _send(
         self,

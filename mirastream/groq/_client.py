@@ -20,6 +20,7 @@ from mirastream.groq._deadline import Deadline, attempt_timeout, stream_timeout
 from mirastream.groq._failures import LOWER_LAYER, may_retry, request_failure
 from mirastream.groq._logs import log_failure, log_response, log_retry
 from mirastream.groq._params import ChatCompletionMessageParam, CompletionCreateParams
+from mirastream.groq._pool import fan_out_client_options
 from mirastream.groq._reading import read_body
 from mirastream.groq._redirects import RedirectRefused, redirect_target
 from mirastream.groq._request import (
@@ -168,7 +169,8 @@ class Groq(BaseClient[httpx.Client]):
 
     @staticmethod
     def _new_http(timeout: httpx.Timeout) -> httpx.Client:
-        return httpx.Client(**DEFAULT_HTTP_OPTIONS, timeout=timeout)
+        options = fan_out_client_options(sync=True)
+        return httpx.Client(**DEFAULT_HTTP_OPTIONS, **options, timeout=timeout)
 
     def _send(
         self,

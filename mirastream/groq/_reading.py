@@ -9,6 +9,8 @@ comes back as a new, fully read ``httpx.Response`` (same status, headers, reques
 
 from __future__ import annotations
 
+import contextlib
+
 import httpx
 
 from mirastream.groq._deadline import Deadline
@@ -51,10 +53,9 @@ class _Collector:
             request=response.request,
             extensions=response.extensions,
         )
-        try:
-            copy.elapsed = response.elapsed  # known once the original is closed by its client
-        except RuntimeError:  # a response httpx's client did not send (no clock on it)
-            pass
+        # Known once httpx's client closed the original; a response it did not send has none.
+        with contextlib.suppress(RuntimeError):
+            copy.elapsed = response.elapsed
         return copy
 
 

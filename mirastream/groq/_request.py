@@ -47,12 +47,9 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.groq.com"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
-DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-# Options of the HTTP client a Groq/AsyncGroq builds when none is given.
-DEFAULT_HTTP_OPTIONS: dict[str, Any] = {
-    "limits": DEFAULT_CONNECTION_LIMITS,
-    "follow_redirects": True,
-}
+# Options of the HTTP client a Groq/AsyncGroq builds when none is given; its transport
+# (a pool fit for fan-out) comes from mirastream.groq._pool.
+DEFAULT_HTTP_OPTIONS: dict[str, Any] = {"follow_redirects": True}
 CHAT_COMPLETIONS_PATH = "/openai/v1/chat/completions"
 # What httpx.Client() uses when given no timeout: the groq SDK takes a custom client's
 # timeout only when it differs from this, and its own 60 s default otherwise.
