@@ -23,8 +23,8 @@ from collections.abc import Callable
 import jiter
 from pydantic import BaseModel
 
-from mirastream._partial import PartialStream, partial_of
-from mirastream._partial_json import PartialJSONParser
+from mirastream.structured._partial import PartialStream, partial_of
+from mirastream.structured._partial_json import PartialJSONParser
 
 
 class Author(BaseModel):

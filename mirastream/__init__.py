@@ -45,13 +45,16 @@ from mirastream.errors import (
 )
 
 if TYPE_CHECKING:
-    from mirastream._attempts import Attempt, RecoveredCallResponse
-    from mirastream._base_prompt import BasePrompt
-    from mirastream._base_toolkit import BaseToolKit, toolkit_tool
-    from mirastream._call import StreamConfig, groq_call
+    from mirastream._call import StreamConfig
     from mirastream._context import metadata
     from mirastream._costs import CostMetadata
-    from mirastream._messages import (
+    from mirastream._decorator import groq_call
+    from mirastream._prices import ModelPrice, prices, set_price
+    from mirastream._results import GroqCallResponse, GroqCallResponseChunk
+    from mirastream._stream import AsyncGroqStream, GroqStream
+    from mirastream.groq._ratelimits import RateLimits
+    from mirastream.prompts._base_prompt import BasePrompt
+    from mirastream.prompts._messages import (
         AudioPart,
         AudioURLPart,
         BaseMessageParam,
@@ -62,58 +65,56 @@ if TYPE_CHECKING:
         ImageURLPart,
         TextPart,
     )
-    from mirastream._prices import ModelPrice, prices, set_price
-    from mirastream._prompts import DynamicConfig, Messages, PromptError, prompt_template
-    from mirastream._recovering import AttemptStart
-    from mirastream._response_models import FromCallArgs, ResponseModelConfigDict
-    from mirastream._results import GroqCallResponse, GroqCallResponseChunk
-    from mirastream._stream import AsyncGroqStream, GroqStream
-    from mirastream._structured import AsyncStructuredStream, StructuredStream
-    from mirastream._tools import GroqTool
-    from mirastream._validation import StructuredValidationError, ToolValidationError
-    from mirastream.groq._ratelimits import RateLimits
+    from mirastream.prompts._prompts import DynamicConfig, Messages, PromptError, prompt_template
+    from mirastream.recovery._attempts import Attempt, RecoveredCallResponse
+    from mirastream.recovery._recovering import AttemptStart
+    from mirastream.structured._response_models import FromCallArgs, ResponseModelConfigDict
+    from mirastream.structured._stream import AsyncStructuredStream, StructuredStream
+    from mirastream.structured._validation import StructuredValidationError, ToolValidationError
+    from mirastream.tools._base_toolkit import BaseToolKit, toolkit_tool
+    from mirastream.tools._tool import GroqTool
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "AsyncGroqStream": "mirastream._stream",
-    "AsyncStructuredStream": "mirastream._structured",
-    "Attempt": "mirastream._attempts",
-    "AttemptStart": "mirastream._recovering",
-    "AudioPart": "mirastream._messages",
-    "AudioURLPart": "mirastream._messages",
-    "BaseMessageParam": "mirastream._messages",
-    "BasePrompt": "mirastream._base_prompt",
-    "BaseToolKit": "mirastream._base_toolkit",
-    "CacheControlPart": "mirastream._messages",
+    "AsyncStructuredStream": "mirastream.structured._stream",
+    "Attempt": "mirastream.recovery._attempts",
+    "AttemptStart": "mirastream.recovery._recovering",
+    "AudioPart": "mirastream.prompts._messages",
+    "AudioURLPart": "mirastream.prompts._messages",
+    "BaseMessageParam": "mirastream.prompts._messages",
+    "BasePrompt": "mirastream.prompts._base_prompt",
+    "BaseToolKit": "mirastream.tools._base_toolkit",
+    "CacheControlPart": "mirastream.prompts._messages",
     "CostMetadata": "mirastream._costs",
-    "DocumentPart": "mirastream._messages",
-    "DocumentURLPart": "mirastream._messages",
-    "DynamicConfig": "mirastream._prompts",
-    "FromCallArgs": "mirastream._response_models",
+    "DocumentPart": "mirastream.prompts._messages",
+    "DocumentURLPart": "mirastream.prompts._messages",
+    "DynamicConfig": "mirastream.prompts._prompts",
+    "FromCallArgs": "mirastream.structured._response_models",
     "GroqCallResponse": "mirastream._results",
     "GroqCallResponseChunk": "mirastream._results",
     "GroqStream": "mirastream._stream",
-    "GroqTool": "mirastream._tools",
-    "ImagePart": "mirastream._messages",
-    "ImageURLPart": "mirastream._messages",
-    "Messages": "mirastream._prompts",
+    "GroqTool": "mirastream.tools._tool",
+    "ImagePart": "mirastream.prompts._messages",
+    "ImageURLPart": "mirastream.prompts._messages",
+    "Messages": "mirastream.prompts._prompts",
     "ModelPrice": "mirastream._prices",
-    "PromptError": "mirastream._prompts",
+    "PromptError": "mirastream.prompts._prompts",
     "RateLimits": "mirastream.groq._ratelimits",
-    "RecoveredCallResponse": "mirastream._attempts",
-    "ResponseModelConfigDict": "mirastream._response_models",
+    "RecoveredCallResponse": "mirastream.recovery._attempts",
+    "ResponseModelConfigDict": "mirastream.structured._response_models",
     "StreamConfig": "mirastream._call",
-    "StructuredStream": "mirastream._structured",
-    "StructuredValidationError": "mirastream._validation",
-    "TextPart": "mirastream._messages",
-    "ToolValidationError": "mirastream._validation",
-    "groq_call": "mirastream._call",
+    "StructuredStream": "mirastream.structured._stream",
+    "StructuredValidationError": "mirastream.structured._validation",
+    "TextPart": "mirastream.prompts._messages",
+    "ToolValidationError": "mirastream.structured._validation",
+    "groq_call": "mirastream._decorator",
     "metadata": "mirastream._context",
     "prices": "mirastream._prices",
-    "prompt_template": "mirastream._prompts",
+    "prompt_template": "mirastream.prompts._prompts",
     "set_price": "mirastream._prices",
-    "toolkit_tool": "mirastream._base_toolkit",
+    "toolkit_tool": "mirastream.tools._base_toolkit",
 }
 
 

@@ -1,6 +1,7 @@
-"""``groq_call``: a prompt function becomes a call to Groq.
+"""One decorated call: a prompt function's result becomes a request, then a stream or answer.
 
-The decorator only records settings. Each call then runs, top to bottom:
+``groq_call`` (:mod:`mirastream._decorator`) only records settings in a :class:`_Call`.
+Each call then runs, top to bottom:
 prompt function → messages and dynamic config (``_prompts``) → request (``_Call.request``)
 → low-level client → ``GroqStream`` / ``GroqCallResponse`` / structured output.
 A dynamic config (``tools``, ``call_params``, ``client`` ...) applies to its own call only:
@@ -13,44 +14,39 @@ import asyncio
 import functools
 import inspect
 import weakref
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
-    Generic,
-    Literal,
     ParamSpec,
-    Protocol,
     TypedDict,
     TypeVar,
-    overload,
 )
 
 from pydantic import BaseModel
 
-from mirastream._attempts import Recovery
 from mirastream._context import METADATA_ATTRIBUTE, CallContext
-from mirastream._json_mode import with_json_instruction
 from mirastream._observe import Observer, begin
-from mirastream._prompts import (
+from mirastream._results import GroqCallResponse
+from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
+from mirastream.groq import AsyncGroq, Groq
+from mirastream.groq._ratelimits import RateLimits
+from mirastream.prompts._prompts import (
     TEMPLATE_TEXT_ATTRIBUTE,
     DynamicConfig,
     build_messages,
     call_arguments,
     prompt_function,
 )
-from mirastream._response_models import ResponseShape, response_shape
-from mirastream._results import GroqCallResponse
-from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
-from mirastream._toolkit import Toolkit
-from mirastream.groq import AsyncGroq, Groq
-from mirastream.groq._ratelimits import RateLimits
+from mirastream.recovery._attempts import Recovery
+from mirastream.structured._json_mode import with_json_instruction
+from mirastream.structured._response_models import ResponseShape, response_shape
+from mirastream.tools._toolkit import Toolkit
 
 if TYPE_CHECKING:
-    from mirastream._structured import AsyncStructuredStream, StructuredStream
-    from mirastream._structured_modes import StructuredMode
+    from mirastream.structured._modes import StructuredMode
 
-__all__ = ["groq_call"]
+__all__ = ["StreamConfig", "default_async_client", "default_client"]
 
 P = ParamSpec("P")
 T = TypeVar("T", bound=BaseModel)
@@ -177,8 +173,8 @@ class _Call:
             params.setdefault("response_format", {"type": "json_object"})
         mode: StructuredMode = "tool"
         if self.response_model is not None:
-            from mirastream._structured import prepare_structured
-            from mirastream._structured_modes import resolve_mode
+            from mirastream.structured._modes import resolve_mode
+            from mirastream.structured._stream import prepare_structured
 
             mode = resolve_mode(
                 self.structured, self.response_model, self.json_mode, self.stream, toolkit
@@ -224,7 +220,7 @@ class _Call:
         observer = begin(self.model, request.messages, request.params, self.stream, client)
         try:
             if self.recovery.active:
-                from mirastream import _recovering
+                from mirastream.recovery import _recovering
 
                 result = _recovering.run(self, request, client, start, observer)
             elif self.stream:
@@ -260,7 +256,7 @@ class _Call:
         observer = begin(self.model, request.messages, request.params, self.stream, client)
         try:
             if self.recovery.active:
-                from mirastream import _recovering
+                from mirastream.recovery import _recovering
 
                 result = await _recovering.arun(self, request, client, start, observer)
             elif self.stream:
@@ -288,7 +284,7 @@ class _Call:
     def _stream_class(self, base: type[Any]) -> type[Any]:
         if not self.partial_tools:
             return base
-        from mirastream._partial_tools import AsyncPartialToolStream, PartialToolStream
+        from mirastream.tools._partial import AsyncPartialToolStream, PartialToolStream
 
         return PartialToolStream if base is GroqStream else AsyncPartialToolStream
 
@@ -347,7 +343,7 @@ class _Call:
     def _result(self, response: GroqCallResponse, request: _Request) -> Any:
         """What a non-stream call returns for ``response``."""
         if self.shape is not None:
-            from mirastream._response_models import structured_value
+            from mirastream.structured._response_models import structured_value
 
             value = structured_value(self.shape, response, request.mode != "tool")
             return self.output_parser(value) if self.output_parser is not None else value
@@ -359,7 +355,7 @@ class _Call:
         """The stream to return: as it is, or yielding partial models."""
         if self.shape is None:
             return stream
-        from mirastream._structured import AsyncStructuredStream, StructuredStream
+        from mirastream.structured._stream import AsyncStructuredStream, StructuredStream
 
         unwrap = self.shape.partial_value if self.shape.wrapped else None
         as_content = request.mode != "tool"  # the JSON arrives as content, not a tool call
@@ -384,209 +380,3 @@ class _Call:
             return self.run(self.request(fn, fn(*args, **kwargs), args, kwargs))
 
         return call
-
-
-# What the decorator returns, by mode. An ``async def`` prompt function gives a
-# coroutine function; a plain one, a plain function.
-
-
-class _StreamDecorator(Protocol):
-    @overload
-    def __call__(
-        self, fn: Callable[P, Coroutine[Any, Any, Any]]
-    ) -> Callable[P, Coroutine[Any, Any, AsyncGroqStream]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, GroqStream]: ...
-
-
-class _StructuredStreamDecorator(Protocol, Generic[T]):
-    @overload
-    def __call__(
-        self, fn: Callable[P, Coroutine[Any, Any, Any]]
-    ) -> Callable[P, Coroutine[Any, Any, AsyncStructuredStream[T]]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, StructuredStream[T]]: ...
-
-
-class _ResponseDecorator(Protocol):
-    @overload
-    def __call__(
-        self, fn: Callable[P, Coroutine[Any, Any, Any]]
-    ) -> Callable[P, Coroutine[Any, Any, GroqCallResponse]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, GroqCallResponse]: ...
-
-
-class _ValueDecorator(Protocol, Generic[R_co]):
-    @overload
-    def __call__(
-        self, fn: Callable[P, Coroutine[Any, Any, Any]]
-    ) -> Callable[P, Coroutine[Any, Any, R_co]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, R_co]: ...
-
-
-class _AnyDecorator(Protocol):
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]: ...
-
-
-@overload
-def groq_call(
-    model: str,
-    *,
-    stream: Literal[True],
-    tools: Sequence[Any] | None = None,
-    response_model: type[T],
-    json_mode: bool = False,
-    output_parser: None = None,
-    client: Groq | AsyncGroq | None = None,
-    call_params: dict[str, Any] | None = None,
-    structured: StructuredMode | None = None,
-    reask: int = 0,
-    fallback: Sequence[str] | None = None,
-) -> _StructuredStreamDecorator[T]: ...
-@overload
-def groq_call(
-    model: str,
-    *,
-    stream: Literal[True],
-    tools: Sequence[Any] | None = None,
-    response_model: None = None,
-    json_mode: bool = False,
-    output_parser: None = None,
-    client: Groq | AsyncGroq | None = None,
-    call_params: dict[str, Any] | None = None,
-    structured: StructuredMode | None = None,
-    reask: int = 0,
-    fallback: Sequence[str] | None = None,
-) -> _StreamDecorator: ...
-@overload
-def groq_call(
-    model: str,
-    *,
-    stream: Literal[False] = False,
-    tools: Sequence[Any] | None = None,
-    response_model: type[T],
-    json_mode: bool = False,
-    output_parser: None = None,
-    client: Groq | AsyncGroq | None = None,
-    call_params: dict[str, Any] | None = None,
-    structured: StructuredMode | None = None,
-    reask: int = 0,
-    fallback: Sequence[str] | None = None,
-) -> _ValueDecorator[T]: ...
-@overload
-def groq_call(
-    model: str,
-    *,
-    stream: Literal[False] = False,
-    tools: Sequence[Any] | None = None,
-    response_model: None = None,
-    json_mode: bool = False,
-    output_parser: Callable[[GroqCallResponse], R],
-    client: Groq | AsyncGroq | None = None,
-    call_params: dict[str, Any] | None = None,
-    structured: StructuredMode | None = None,
-    reask: int = 0,
-    fallback: Sequence[str] | None = None,
-) -> _ValueDecorator[R]: ...
-@overload
-def groq_call(
-    model: str,
-    *,
-    stream: Literal[False] = False,
-    tools: Sequence[Any] | None = None,
-    response_model: None = None,
-    json_mode: bool = False,
-    output_parser: None = None,
-    client: Groq | AsyncGroq | None = None,
-    call_params: dict[str, Any] | None = None,
-    structured: StructuredMode | None = None,
-    reask: int = 0,
-    fallback: Sequence[str] | None = None,
-) -> _ResponseDecorator: ...
-@overload
-def groq_call(
-    model: str,
-    *,
-    stream: bool | StreamConfig = False,
-    tools: Sequence[Any] | None = None,
-    response_model: Any = None,
-    json_mode: bool = False,
-    output_parser: None = None,
-    client: Groq | AsyncGroq | None = None,
-    call_params: dict[str, Any] | None = None,
-    structured: StructuredMode | None = None,
-    reask: int = 0,
-    fallback: Sequence[str] | None = None,
-) -> _AnyDecorator: ...
-def groq_call(
-    model: str,
-    *,
-    stream: bool | StreamConfig = False,
-    tools: Sequence[Any] | None = None,
-    response_model: Any = None,
-    json_mode: bool = False,
-    output_parser: Callable[[Any], Any] | None = None,
-    client: Groq | AsyncGroq | None = None,
-    call_params: dict[str, Any] | None = None,
-    structured: StructuredMode | None = None,
-    reask: int = 0,
-    fallback: Sequence[str] | None = None,
-) -> Any:
-    """Turn a prompt function into a call to a Groq model.
-
-    Args:
-        model: The model id, e.g. ``"llama-3.1-8b-instant"``.
-        stream: ``True`` to get a :class:`GroqStream` (``AsyncGroqStream`` for ``async def``);
-            ``{"partial_tools": True}`` also yields partial tools (``tool.delta``) while
-            a tool call's arguments arrive. Anything else is a ``TypeError``.
-        tools: Tools the model may call: ``GroqTool`` subclasses, plain functions
-            (documented by their docstrings), or pydantic models.
-        response_model: A pydantic model for structured output, or a type pydantic
-            validates (``str``, ``int``, ``list[...]``, ``Literal``, ``Enum``,
-            ``Annotated`` ...), whose value is returned; with ``stream=True``, iteration
-            yields partial values as the JSON arrives. A returned model carries its
-            ``GroqCallResponse`` as ``._response``.
-        json_mode: Ask Groq for a JSON object (``response_format``); with a
-            ``response_model``, use JSON mode instead of a forced tool call.
-        output_parser: Applied to the ``GroqCallResponse`` of a non-stream call (to the
-            structured value, with a ``response_model``).
-        client: A ``mirastream.groq.Groq`` / ``AsyncGroq``; default: one from the environment.
-        call_params: Request parameters (``temperature``, ``tool_choice``,
-            ``parallel_tool_calls``, ``reasoning_format`` ...).
-        structured: How a ``response_model`` is asked for: ``"tool"`` (a forced tool
-            call), ``"json"`` (JSON object mode), ``"strict"`` (Groq's strict JSON schema,
-            constrained decoding) or ``"text"`` (the schema in the prompt, the JSON in the
-            content: token by token on every model). Default: ``"strict"`` with
-            ``json_mode=True`` and a model whose ``model_config`` sets ``strict=True``,
-            ``"json"`` with ``json_mode=True``, ``"text"`` for streams, else ``"tool"``.
-        reask: Ask again, at most this many times, after a failed answer
-            (``tool_use_failed``, a tool call or ``response_model`` that fails
-            validation), with the answer and its error added to the messages.
-        fallback: Models to try next, in order, on 429, 498, 503 or a connection failure.
-
-    Returns:
-        A decorator for a prompt function returning a ``str``, a list of messages, or
-        (with ``@prompt_template``) ``None`` or a dynamic config.
-    """
-    if output_parser is not None and stream is not False:
-        raise TypeError("output_parser applies to stream=False calls only")
-    if structured is not None:
-        from mirastream._structured_modes import MODES
-
-        if structured not in MODES:
-            raise ValueError(f"structured must be one of {MODES}, got {structured!r}")
-    call = _Call(
-        model,
-        stream=stream,
-        tools=tools,
-        response_model=response_model,
-        json_mode=json_mode,
-        output_parser=output_parser,
-        client=client,
-        call_params=call_params,
-        structured=structured,
-        recovery=Recovery(reask, tuple(fallback or ())),
-    )
-    return call.decorate

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from mirastream._toolkit import Toolkit
-    from mirastream._tools import GroqTool
+    from mirastream.tools._tool import GroqTool
+    from mirastream.tools._toolkit import Toolkit
 
 __all__ = ["METADATA_ATTRIBUTE", "CallContext", "CallContextView", "metadata"]
 
@@ -38,7 +38,7 @@ def metadata(value: Mapping[str, Any]) -> Callable[[F], F]:
         raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
 
     def decorator(fn: F) -> F:
-        from mirastream._prompts import prompt_function
+        from mirastream.prompts._prompts import prompt_function
 
         setattr(fn, METADATA_ATTRIBUTE, dict(value))
         if callable(fn) and not isinstance(fn, type):  # and the function a template wraps

@@ -23,8 +23,8 @@ from mirastream.groq.types import (
 )
 
 if TYPE_CHECKING:
-    from mirastream._toolkit import Toolkit
-    from mirastream._tools import GroqTool
+    from mirastream.tools._tool import GroqTool
+    from mirastream.tools._toolkit import Toolkit
 
 __all__ = [
     "GroqCallResponse",
@@ -289,7 +289,7 @@ class GroqCallResponse(UsageTokens, CallContextView, CallTimings):
         Returns:
             One ``{"role": "tool", ...}`` message per pair.
         """
-        from mirastream._toolkit import tool_message_params
+        from mirastream.tools._toolkit import tool_message_params
 
         return tool_message_params(tools_and_outputs)
 

@@ -41,11 +41,11 @@ from mirastream.groq.types import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from mirastream._attempts import Attempt
     from mirastream._observe import Observer
-    from mirastream._toolkit import Toolkit
-    from mirastream._tools import GroqTool
     from mirastream.groq._ratelimits import RateLimits
+    from mirastream.recovery._attempts import Attempt
+    from mirastream.tools._tool import GroqTool
+    from mirastream.tools._toolkit import Toolkit
 
 __all__ = ["AsyncGroqStream", "GroqStream"]
 
@@ -268,7 +268,7 @@ class _StreamState(UsageTokens, CallContextView, CallTimings):
         self, tools_and_outputs: list[tuple[GroqTool, Any]]
     ) -> list[dict[str, Any]]:
         """Tool messages answering the model's calls (as ``GroqCallResponse``'s)."""
-        from mirastream._toolkit import tool_message_params
+        from mirastream.tools._toolkit import tool_message_params
 
         return tool_message_params(tools_and_outputs)
 

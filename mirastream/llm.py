@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mirastream._call import groq_call
+from mirastream._decorator import groq_call
 
 __all__ = ["call", "override"]
 

@@ -33,8 +33,8 @@ from mirastream import (
     groq_call,
     prompt_template,
 )
-from mirastream._prompts import prompt_function
 from mirastream.groq import AsyncGroq, ChunkDecoder, Groq
+from mirastream.prompts._prompts import prompt_function
 from mirastream.testing import ErrorReply, GroqServer, JSONReply, SSEReply, Usage, script
 
 # ---------------------------------------------------------------------------------------

@@ -337,7 +337,7 @@ async def test_a_builtin_named_in_tool_calls_stays_raw(flavor: Flavor, server: G
 
 
 def test_tool_dicts_are_checked() -> None:
-    from mirastream._toolkit import Toolkit
+    from mirastream.tools._toolkit import Toolkit
 
     with pytest.raises(ValueError, match="needs a 'type'"):
         Toolkit([{"name": "x"}])

@@ -19,7 +19,6 @@ from test_call import Driver, asyncify
 
 import mirastream
 from mirastream import StructuredOutputError, ToolCallError, groq_call, llm
-from mirastream._prompts import PromptError
 from mirastream.core import (
     AudioPart,
     BaseDynamicConfig,
@@ -40,6 +39,7 @@ from mirastream.core import (
 )
 from mirastream.core.groq import GroqCallResponse, GroqStream
 from mirastream.groq import GroqError
+from mirastream.prompts._prompts import PromptError
 from mirastream.testing import ErrorReply, GroqServer, ToolCall, script
 
 pytestmark = pytest.mark.anyio

@@ -12,9 +12,9 @@ from conftest import Flavor
 from pydantic import BaseModel
 
 from mirastream import groq_call
-from mirastream._partial import PartialStream
-from mirastream._partial_items import ItemTracker
 from mirastream.groq import AsyncGroq, Groq
+from mirastream.structured._partial import PartialStream
+from mirastream.structured._partial_items import ItemTracker
 from mirastream.testing import GroqServer, script
 
 pytestmark = pytest.mark.anyio

@@ -13,10 +13,10 @@ import jiter
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
 
-from mirastream._partial import PartialStream, partial_of
-from mirastream._partial_json import PartialJSONParser
-from mirastream._partial_shapes import MISSING, model_shape
 from mirastream.errors import StructuredOutputError
+from mirastream.structured._partial import PartialStream, partial_of
+from mirastream.structured._partial_json import PartialJSONParser
+from mirastream.structured._partial_shapes import MISSING, model_shape
 
 M = TypeVar("M", bound=BaseModel)
 

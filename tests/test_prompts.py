@@ -14,9 +14,9 @@ import pytest
 from test_call import Driver
 
 from mirastream import GroqCallResponse, Messages, prompt_template
-from mirastream._messages import BaseMessageParam
-from mirastream._prompts import PromptError, build_messages, prompt_function
 from mirastream.groq.types import ChatCompletion, ChatCompletionMessage
+from mirastream.prompts._messages import BaseMessageParam
+from mirastream.prompts._prompts import PromptError, build_messages, prompt_function
 from mirastream.testing import GroqServer, script
 
 

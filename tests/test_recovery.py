@@ -28,9 +28,9 @@ from mirastream import (
     ToolCallError,
     groq_call,
 )
-from mirastream._attempts import RecoveredCallResponse
-from mirastream._recovering import AttemptStart
 from mirastream.groq import AsyncGroq, Groq
+from mirastream.recovery._attempts import RecoveredCallResponse
+from mirastream.recovery._recovering import AttemptStart
 from mirastream.testing import ErrorReply, Faults, GroqServer, ToolCall, Usage, script
 
 pytestmark = pytest.mark.anyio

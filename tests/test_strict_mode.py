@@ -17,8 +17,12 @@ from conftest import Flavor
 from pydantic import BaseModel, ConfigDict, Field
 
 from mirastream import BadRequestError, groq_call
-from mirastream._strict_schema import StrictSchemaError, strict_schema, strict_schema_problems
 from mirastream.groq import AsyncGroq, Groq
+from mirastream.structured._strict_schema import (
+    StrictSchemaError,
+    strict_schema,
+    strict_schema_problems,
+)
 from mirastream.testing import GroqServer, script
 from mirastream.testing._checks import check_request
 

@@ -32,11 +32,11 @@ from mirastream import (
     ToolCallError,
     groq_call,
 )
-from mirastream._partial import PartialStream
-from mirastream._structured_modes import StructuredMode
-from mirastream._tools import tool_from
 from mirastream.groq import AsyncGroq, AsyncStream, Groq, Stream
+from mirastream.structured._modes import StructuredMode
+from mirastream.structured._partial import PartialStream
 from mirastream.testing import GroqServer, SSEReply, ToolCall, go_json, script
+from mirastream.tools._tool import tool_from
 
 MODEL = "llama-3.3-70b-versatile"
 PROMPT = "Recommend a science fiction book."

@@ -18,10 +18,10 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mirastream import GroqTool as ExportedGroqTool
-from mirastream._toolkit import Toolkit, tool_message_params, tool_schemas
-from mirastream._tools import GroqTool, tool_from
 from mirastream.errors import ToolCallError
 from mirastream.groq.types import ChatCompletionMessageToolCall
+from mirastream.tools._tool import GroqTool, tool_from
+from mirastream.tools._toolkit import Toolkit, tool_message_params, tool_schemas
 
 # --- tool definitions (module level, so their string annotations resolve) ---------------
 

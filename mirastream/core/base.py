@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from mirastream._base_prompt import BasePrompt
-from mirastream._base_toolkit import BaseToolKit, toolkit_tool
 from mirastream._context import metadata
-from mirastream._messages import (
+from mirastream.prompts._base_prompt import BasePrompt
+from mirastream.prompts._messages import (
     AudioPart,
     AudioURLPart,
     BaseMessageParam,
@@ -16,10 +15,11 @@ from mirastream._messages import (
     ImageURLPart,
     TextPart,
 )
-from mirastream._prompts import DynamicConfig as BaseDynamicConfig
-from mirastream._prompts import Messages, prompt_template
-from mirastream._response_models import FromCallArgs, ResponseModelConfigDict
-from mirastream._tools import GroqTool as BaseTool
+from mirastream.prompts._prompts import DynamicConfig as BaseDynamicConfig
+from mirastream.prompts._prompts import Messages, prompt_template
+from mirastream.structured._response_models import FromCallArgs, ResponseModelConfigDict
+from mirastream.tools._base_toolkit import BaseToolKit, toolkit_tool
+from mirastream.tools._tool import GroqTool as BaseTool
 
 __all__ = [
     "AudioPart",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias, TypedDict
 
-from mirastream._call import StreamConfig, groq_call
-from mirastream._messages import BaseMessageParam
-from mirastream._prompts import DynamicConfig
+from mirastream._call import StreamConfig
+from mirastream._decorator import groq_call
 from mirastream._results import GroqCallResponse, GroqCallResponseChunk
 from mirastream._stream import AsyncGroqStream, GroqStream
-from mirastream._tools import GroqTool
+from mirastream.prompts._messages import BaseMessageParam
+from mirastream.prompts._prompts import DynamicConfig
+from mirastream.tools._tool import GroqTool
 
 call = groq_call
 

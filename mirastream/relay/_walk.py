@@ -27,7 +27,7 @@ from mirastream.relay._format import During, Format, default_error_message
 
 if TYPE_CHECKING:
     from mirastream._results import GroqCallResponseChunk
-    from mirastream._tools import GroqTool
+    from mirastream.tools._tool import GroqTool
 
 __all__ = ["AsyncSource", "ErrorMessage", "Relay", "Source", "async_walk", "walk"]
 

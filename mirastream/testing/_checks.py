@@ -10,7 +10,8 @@ real API would refuse:
 * more than 128 tools, or a function tool's name outside ``[a-zA-Z0-9_-]{1,64}``
   (built-in tools such as ``{"type": "browser_search"}`` have no name);
 * ``response_format: json_schema`` without a valid ``name``, or ``strict: true`` with a
-  schema Groq's strict mode rejects (:func:`mirastream._strict_schema.strict_schema_problems`).
+  schema Groq's strict mode rejects
+  (:func:`mirastream.structured._strict_schema.strict_schema_problems`).
 
 Queued replies are left in the queue: Groq would not have answered them either.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mirastream._strict_schema import strict_schema_problems
+from mirastream.structured._strict_schema import strict_schema_problems
 from mirastream.testing._replies import ErrorReply
 
 __all__ = ["MAX_TOOLS", "check_request"]

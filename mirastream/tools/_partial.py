@@ -21,8 +21,8 @@ import jiter
 from mirastream._stream import AsyncGroqStream, GroqStream, Pair
 
 if TYPE_CHECKING:
-    from mirastream._tools import GroqTool
     from mirastream.groq.types import ChatCompletionChunk
+    from mirastream.tools._tool import GroqTool
 
 __all__ = ["AsyncPartialToolStream", "PartialToolStream"]
 

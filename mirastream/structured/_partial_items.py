@@ -2,7 +2,7 @@
 
 For a *list-shaped* response model -- one whose fields include exactly one list (``class
 Books(BaseModel): books: list[Book]``) -- :class:`ItemTracker` reads the partials a
-:class:`~mirastream._partial.PartialStream` produces and hands out each element of that
+:class:`~mirastream.structured._partial.PartialStream` produces and hands out each element of that
 list once it is complete, validated as the element type:
 
 * an element is complete once the next one has started, or a field after the list has

@@ -4,7 +4,7 @@ A plain call loops: send (falling back as needed), build the response, turn it i
 call's result; a failed answer is re-asked (:func:`run_call`, :func:`arun_call`).
 
 A recovering stream is a :class:`~mirastream.GroqStream` (or ``AsyncGroqStream``) that,
-when an attempt fails in a way :class:`~mirastream._attempts.CallAttempts` can recover
+when an attempt fails in a way :class:`~mirastream.recovery._attempts.CallAttempts` can recover
 from, sends the next request itself and goes on. The consumer sees the boundary: the
 stream yields one :class:`AttemptStart` pair ``(AttemptStart, None)`` before the first
 chunk of each new attempt, and from then on ``content``, ``tool_calls`` and the rest
@@ -22,7 +22,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from mirastream._attempts import (
+from mirastream._costs import CostMetadata
+from mirastream._results import GroqCallResponseChunk
+from mirastream._stream import AsyncGroqStream, GroqStream, Pair, _StreamState
+from mirastream.errors import (
+    APIStreamError,
+    StreamInterruptedError,
+    StructuredOutputError,
+    ToolCallError,
+)
+from mirastream.groq.types import ChatCompletionChunk, CompletionUsage
+from mirastream.recovery._attempts import (
     Attempt,
     CallAttempts,
     RecoveredCallResponse,
@@ -34,16 +44,6 @@ from mirastream._attempts import (
     total_cost_metadata,
     total_usage,
 )
-from mirastream._costs import CostMetadata
-from mirastream._results import GroqCallResponseChunk
-from mirastream._stream import AsyncGroqStream, GroqStream, Pair, _StreamState
-from mirastream.errors import (
-    APIStreamError,
-    StreamInterruptedError,
-    StructuredOutputError,
-    ToolCallError,
-)
-from mirastream.groq.types import ChatCompletionChunk, CompletionUsage
 
 if TYPE_CHECKING:
     from mirastream._call import _Call, _Request

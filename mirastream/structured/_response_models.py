@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from mirastream._validation import StructuredValidationError
 from mirastream.errors import StructuredOutputError
+from mirastream.structured._validation import StructuredValidationError
 
 if TYPE_CHECKING:
     from mirastream._results import GroqCallResponse
@@ -163,7 +163,7 @@ def structured_value(shape: ResponseShape, response: GroqCallResponse, json_mode
             ``StructuredValidationError`` (also a pydantic ``ValidationError``). Either
             carries the call's response as ``._response``.
     """
-    from mirastream._structured import parse_structured
+    from mirastream.structured._stream import parse_structured
 
     try:
         try:

@@ -14,8 +14,9 @@ What a partial instance is:
 * A field that has not started yet is ``None`` -- *not* its default -- so a UI can tell
   "not started" from "the model said the default". ``p.model_fields_set`` lists the fields
   that have started (including one whose value is an explicit ``null``).
-* Values follow :mod:`mirastream._partial_json`: strings grow, numbers and literals appear
-  only once complete (never a truncated ``196`` for ``1965``), lists and objects fill in.
+* Values follow :mod:`mirastream.structured._partial_json`: strings grow, numbers and
+  literals appear only once complete (never a truncated ``196`` for ``1965``), lists and
+  objects fill in.
 * Values are the JSON values as parsed, not validated: ``int`` JSON numbers become
   ``float`` for ``float`` fields (so they equal the final values), but enums, datetimes and
   the like stay strings, and extra keys are dropped. :meth:`PartialStream.finish` is the
@@ -42,10 +43,10 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, RootModel, ValidationError
 
-from mirastream._partial_json import PartialJSONParser
-from mirastream._partial_shapes import model_shape, partial_of
-from mirastream._validation import StructuredValidationError
 from mirastream.errors import StructuredOutputError
+from mirastream.structured._partial_json import PartialJSONParser
+from mirastream.structured._partial_shapes import model_shape, partial_of
+from mirastream.structured._validation import StructuredValidationError
 
 __all__ = ["PartialStream", "partial_of"]
 

@@ -1,8 +1,8 @@
 """Shapes: how a partial JSON value is built, from plain JSON up to partial pydantic models.
 
-The parser (:mod:`mirastream._partial_json`) decides *what* is known so far; a shape
+The parser (:mod:`mirastream.structured._partial_json`) decides *what* is known so far; a shape
 decides what it is built *as*. :class:`Shape` keeps plain JSON values; the model shapes
-here build partial instances of a pydantic model (see :mod:`mirastream._partial` for what
+here build partial instances of a pydantic model (see :mod:`mirastream.structured._partial` for what
 a partial instance is). A model's shape is built once per class and cached.
 """
 

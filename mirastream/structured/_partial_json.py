@@ -29,7 +29,7 @@ commas -- so a snapshot never shows something the final validation will reject w
 the parser also stopping there. After a syntax error the parser stops (``error`` is set)
 and produces no further changes.
 
-What a snapshot is built from is decided by a shape (:mod:`mirastream._partial_shapes`):
+What a snapshot is built from is decided by a shape (:mod:`mirastream.structured._partial_shapes`):
 the base one keeps plain JSON values, the model shapes build partial pydantic models.
 """
 
@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from mirastream._partial_shapes import MISSING, RAW, Shape
+from mirastream.structured._partial_shapes import MISSING, RAW, Shape
 
 __all__ = ["PartialJSONParser"]
 

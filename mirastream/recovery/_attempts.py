@@ -15,7 +15,7 @@ ends an attempt and what happens next is decided in one place, :class:`CallAttem
 
 Every attempt is kept as an :class:`Attempt`; the call's response
 (:class:`RecoveredCallResponse`) adds usage and cost up over all of them. The sync and
-async shells (:mod:`mirastream._recovering`) only do the sending.
+async shells (:mod:`mirastream.recovery._recovering`) only do the sending.
 """
 
 from __future__ import annotations

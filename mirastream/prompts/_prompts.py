@@ -31,10 +31,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 
-from mirastream._template_parts import has_part_fields, render_parts
+from mirastream.prompts._template_parts import has_part_fields, render_parts
 
 if TYPE_CHECKING:
-    from mirastream._messages import BaseMessageParam
+    from mirastream.prompts._messages import BaseMessageParam
 
 __all__ = [
     "DYNAMIC_CONFIG_KEYS",
@@ -157,7 +157,7 @@ def prompt_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _messages_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     def as_objects(result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         messages, _ = build_messages(fn, result, args, kwargs)
-        from mirastream._messages import message_object
+        from mirastream.prompts._messages import message_object
 
         return [message_object(m) for m in messages]
 
@@ -323,11 +323,11 @@ def _is_part(item: Any) -> bool:
 # only when content parts need converting, so a plain prompt costs no model building at
 # import. Until it is imported, no BaseMessageParam can exist.
 def _is_message_object(value: Any) -> bool:
-    module = sys.modules.get("mirastream._messages")
+    module = sys.modules.get("mirastream.prompts._messages")
     return module is not None and isinstance(value, module.BaseMessageParam)
 
 
 def _wire(message: Any) -> dict[str, Any]:
-    from mirastream._messages import wire_message
+    from mirastream.prompts._messages import wire_message
 
     return wire_message(message)

@@ -5,7 +5,7 @@ A prompt may give messages as wire dicts (``{"role": "user", "content": ...}``) 
 (:class:`TextPart`, :class:`ImagePart`, :class:`ImageURLPart` ...). :func:`wire_message`
 turns either into the dict Groq takes; it is the one place that knows Groq's content
 parts. Groq's chat completions take text and images only: audio and document parts are
-refused with a :class:`~mirastream._prompts.PromptError` before any request is sent.
+refused with a :class:`~mirastream.prompts._prompts.PromptError` before any request is sent.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ _IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def _refuse(what: str) -> Exception:
-    from mirastream._prompts import PromptError
+    from mirastream.prompts._prompts import PromptError
 
     return PromptError(f"Groq's chat completions take no {what}: only text and images can be sent")
 
@@ -141,7 +141,7 @@ def _media_type(data: bytes) -> str:
             return media_type
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    from mirastream._prompts import PromptError
+    from mirastream.prompts._prompts import PromptError
 
     raise PromptError(f"not an image Groq takes (JPEG, PNG, GIF or WebP): {bytes(data[:16])!r}...")
 
@@ -159,7 +159,7 @@ def image_part(value: Any) -> ImagePart | ImageURLPart:
         return ImagePart(type="image", media_type=_media_type(data), image=data, detail=None)
     if isinstance(value, str):
         return ImageURLPart(type="image_url", url=value, detail=None)
-    from mirastream._prompts import PromptError
+    from mirastream.prompts._prompts import PromptError
 
     raise PromptError(f"an image must be bytes or a URL, got {type(value).__name__}")
 
@@ -191,7 +191,7 @@ def _wire_part(part: Any) -> dict[str, Any] | None:
         return None
     if isinstance(part, (bytes, bytearray, memoryview)):
         return _wire_part(image_part(part))
-    from mirastream._prompts import PromptError
+    from mirastream.prompts._prompts import PromptError
 
     raise PromptError(f"not a content part: {part!r}")
 

@@ -36,7 +36,7 @@ def render_parts(
         KeyError: A field names no argument or computed field.
         PromptError: An audio or document field, or a value that is not an image.
     """
-    from mirastream._messages import TextPart, image_part, wire_content
+    from mirastream.prompts._messages import TextPart, image_part, wire_content
 
     parts: list[Any] = []
     pending: list[str] = []
@@ -52,7 +52,7 @@ def render_parts(
         if field is None:
             continue
         if spec in _REFUSED:
-            from mirastream._prompts import PromptError
+            from mirastream.prompts._prompts import PromptError
 
             raise PromptError(
                 f"template field {{{field}:{spec}}}: Groq's chat completions take no "

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from mirastream._tools import GroqTool, tool_from
+from mirastream.tools._tool import GroqTool, tool_from
 
 __all__ = ["BaseToolKit", "toolkit_tool"]
 

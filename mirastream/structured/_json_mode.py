@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mirastream._tool_schema import parameters_schema
+from mirastream.tools._schema import parameters_schema
 
 __all__ = ["json_instruction", "with_json_instruction"]
 

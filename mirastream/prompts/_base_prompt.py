@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 
 from mirastream._context import METADATA_ATTRIBUTE
-from mirastream._messages import BaseMessageParam, message_object
-from mirastream._prompts import (
+from mirastream.prompts._messages import BaseMessageParam, message_object
+from mirastream.prompts._prompts import (
     _FORMATTER,
     TEMPLATE_ATTRIBUTE,
     TEMPLATE_TEXT_ATTRIBUTE,

@@ -9,7 +9,7 @@ A tool can be given three ways, all converted by :func:`tool_from` into a
   it, parameters become fields, ``call()`` calls the function;
 * a pydantic ``BaseModel`` class: ``call()`` returns the validated model instance.
 
-:class:`~mirastream._toolkit.Toolkit` holds the tools offered in one call.
+:class:`~mirastream.tools._toolkit.Toolkit` holds the tools offered in one call.
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ import jiter
 import pydantic
 from pydantic import BaseModel, PrivateAttr, create_model
 
-from mirastream._tool_schema import (
+from mirastream.errors import ToolCallError
+from mirastream.groq.types import ChatCompletionMessageToolCall
+from mirastream.structured._validation import ToolValidationError
+from mirastream.tools._schema import (
     ParamField,
     docstring_description,
     parameters_schema,
     signature_fields,
 )
-from mirastream._validation import ToolValidationError
-from mirastream.errors import ToolCallError
-from mirastream.groq.types import ChatCompletionMessageToolCall
 
 if TYPE_CHECKING:
     from typing import TypeAlias

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mirastream._tool_schema import parameters_schema
+from mirastream.tools._schema import parameters_schema
 
 __all__ = ["StrictSchemaError", "strict_response_format", "strict_schema", "strict_schema_problems"]
 

@@ -1,15 +1,17 @@
 """Structured output: ``response_model=Book`` with or without streaming.
 
-Four ways to ask Groq (``structured=``, chosen in :mod:`mirastream._structured_modes`):
+Four ways to ask Groq (``structured=``, chosen in :mod:`mirastream.structured._modes`):
 
 * ``tool``: a forced tool call; the model's JSON arrives as the tool call's arguments;
 * ``json``: ``response_format={"type": "json_object"}`` and the schema in the prompt, in
-  Mirascope's JSON instruction (:mod:`mirastream._json_mode`); the JSON arrives as content;
+  Mirascope's JSON instruction (:mod:`mirastream.structured._json_mode`); the JSON arrives
+  as content;
 * ``text``: the same instruction without ``response_format`` (what streams on Groq);
 * ``strict``: a strict ``json_schema`` ``response_format``, nothing in the prompt.
 
-A :class:`StructuredStream` feeds those fragments to :class:`~mirastream._partial.PartialStream`
-(incremental, built once per model) and yields partial models, then the validated one.
+A :class:`StructuredStream` feeds those fragments to
+:class:`~mirastream.structured._partial.PartialStream` (incremental, built once per
+model) and yields partial models, then the validated one.
 """
 
 from __future__ import annotations
@@ -20,23 +22,23 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from mirastream._json_mode import with_json_instruction
-from mirastream._partial import PartialStream
-from mirastream._partial_items import ItemTracker
-from mirastream._strict_schema import strict_response_format
-from mirastream._tools import tool_from
 from mirastream.errors import StructuredOutputError
 from mirastream.groq.types import ChatCompletionChunk
+from mirastream.structured._json_mode import with_json_instruction
+from mirastream.structured._partial import PartialStream
+from mirastream.structured._partial_items import ItemTracker
+from mirastream.structured._strict_schema import strict_response_format
+from mirastream.tools._tool import tool_from
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from mirastream._attempts import Attempt
     from mirastream._costs import CostMetadata
     from mirastream._results import GroqCallResponse
     from mirastream._stream import AsyncGroqStream, GroqStream, _StreamState
-    from mirastream._structured_modes import StructuredMode
     from mirastream.groq.types import CompletionUsage
+    from mirastream.recovery._attempts import Attempt
+    from mirastream.structured._modes import StructuredMode
 
 __all__ = [
     "AsyncStructuredStream",
@@ -58,7 +60,7 @@ def prepare_structured(
 
     Args:
         model: The response model.
-        json_mode: The mode (:mod:`mirastream._structured_modes`); ``True`` is
+        json_mode: The mode (:mod:`mirastream.structured._modes`); ``True`` is
             ``"json"``, ``False`` is ``"tool"``.
         messages: The messages to send.
         params: The request parameters.
@@ -177,7 +179,7 @@ class _StructuredState(Generic[T]):
         """For a list-shaped model: the list's elements finished so far, validated.
 
         Read it next to the partials (``for partial in stream: stream.completed_items``);
-        see :mod:`mirastream._partial_items` for when an element counts as finished.
+        see :mod:`mirastream.structured._partial_items` for when an element counts as finished.
 
         Raises:
             TypeError: The response model has no single list field.

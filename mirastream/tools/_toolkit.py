@@ -18,9 +18,9 @@ from typing import Any, TypeAlias
 import pydantic_core
 from pydantic import BaseModel
 
-from mirastream._tools import GroqTool, ToolLike, tool_from
 from mirastream.errors import ToolCallError
 from mirastream.groq.types import ChatCompletionMessageToolCall
+from mirastream.tools._tool import GroqTool, ToolLike, tool_from
 
 __all__ = ["ToolEntry", "Toolkit", "tool_message_params", "tool_schemas"]
 
