@@ -367,3 +367,40 @@ def test_with_otel_over_the_mirascope_facade(srv: GroqServer, traces: Traces) ->
             pass
     span = traces.only()
     assert attrs(span)["gen_ai.usage.output_tokens"] == stream.output_tokens
+
+
+# -- calls with recovery: one span for the whole call, across its attempts ---------------
+
+SMALL = "llama-3.1-8b-instant"
+BIG = "llama-3.3-70b-versatile"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_fallback_call_has_one_span_naming_the_model_that_answered(
+    drv: Driver, srv: GroqServer, traces: Traces, stream: bool
+) -> None:
+    srv.enqueue(
+        ErrorReply(429, "Rate limit reached for model", type="tokens"),
+        script("Sunny.", model=SMALL, usage=USAGE),
+    )
+    client: Groq | AsyncGroq = (AsyncGroq if drv.is_async else Groq)(
+        api_key=SECRET, base_url=srv.base_url, max_retries=0
+    )
+    drv._clients.append(client)
+    from test_call import _groq_call, asyncify
+
+    fn = asyncify(echo) if drv.is_async else echo
+    decorated = with_otel(tracer_provider=traces.provider)(
+        _groq_call(BIG, client=client, stream=stream, fallback=[SMALL])(fn)
+    )
+    result = decorated("hi")
+    result = await result if drv.is_async else result
+    if stream:
+        assert traces.spans == ()  # the stream is still open: so is its span
+        await drv.iterate(result)
+    span = traces.only()
+    got = attrs(span)
+    assert got["gen_ai.request.model"] == BIG
+    assert got["gen_ai.response.model"] == SMALL == result.model
+    assert got["gen_ai.usage.output_tokens"] == 12
+    assert span.status.status_code is StatusCode.UNSET
