@@ -167,13 +167,14 @@ def relay(
     tools: list[Any] | None = None,
     max_retries: int = 0,
     api_key: str = "gsk_test",
+    reask: int = 0,
     **options: Any,
 ) -> bytes:
     """Make one streamed call through a real client and return the whole relay body."""
     if mode == "sync":
         client = Groq(api_key=api_key, base_url=server.base_url, max_retries=max_retries)
 
-        @groq_call(MODEL, stream=True, tools=tools, client=client)
+        @groq_call(MODEL, stream=True, tools=tools, client=client, reask=reask)
         def answer(question: str) -> str:
             return question
 
@@ -183,7 +184,7 @@ def relay(
     async def collect() -> bytes:
         client = AsyncGroq(api_key=api_key, base_url=server.base_url, max_retries=max_retries)
 
-        @groq_call(MODEL, stream=True, tools=tools, client=client)
+        @groq_call(MODEL, stream=True, tools=tools, client=client, reask=reask)
         async def answer(question: str) -> str:
             return question
 
@@ -474,6 +475,11 @@ def replay(stream_parts: list[dict[str, Any]]) -> dict[str, Any]:
     tools: dict[str, dict[str, Any]] = {}
     for part in stream_parts:
         kind = part["type"]
+        if kind.startswith("data-"):  # dataUIPart: kept in parts unless transient
+            assert {"type", "data"} <= part.keys() <= {"type", "data", "id", "transient"}, part
+            if not part.get("transient"):
+                message["parts"].append(part)
+            continue
         required, optional = SCHEMA[kind]
         assert required <= part.keys() <= required | optional, part
         assert all(isinstance(part[key], str) for key in STRINGS & part.keys()), part
@@ -793,3 +799,62 @@ def test_a_consumed_stream_is_reported(server: GroqServer, mode: Mode) -> None:
         body = asyncio.run(consume_then_relay())
     ((event, error),) = named(body)
     assert (event, error["type"], error["during"]) == ("error", "StreamConsumedError", "request")
+
+
+# -- a new attempt (reask=) is told to the page, in both formats ---------------------------
+
+TOOL_USE_FAILED = {
+    "message": "Failed to call a function. Please adjust your prompt.",
+    "type": "invalid_request_error",
+    "code": "tool_use_failed",
+    "status_code": 400,
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_new_attempt_is_an_attempt_event(server: GroqServer, mode: Mode) -> None:
+    server.enqueue(
+        script(["Let me", " check"], error=TOOL_USE_FAILED, usage=None),
+        script(["It is", " sunny."]),
+    )
+    events = named(relay(server, mode, "sse", reask=1))
+    kinds = [event for event, _ in events]
+    assert kinds == ["text", "text", "attempt", "text", "text", "done"]
+    attempt = events[2][1]
+    assert attempt["attempt"] == 1 and attempt["model"] == MODEL
+    assert "Failed to call a function" in attempt["reason"]
+    after = "".join(data for event, data in events[3:] if event == "text")
+    assert after == "It is sunny."  # the page shows the new attempt's text alone
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_new_attempt_is_a_new_step_in_the_ui_message(server: GroqServer, mode: Mode) -> None:
+    server.enqueue(
+        script(["Let me", " check"], error=TOOL_USE_FAILED, usage=None),
+        script(["It is", " sunny."]),
+    )
+    stream_parts = parts(relay(server, mode, "ui", reask=1))
+    types = [part["type"] for part in stream_parts]
+    assert types == [
+        "start",
+        "start-step",
+        "text-start",
+        "text-delta",
+        "text-delta",
+        "text-end",
+        "finish-step",
+        "data-attempt",
+        "start-step",
+        "text-start",
+        "text-delta",
+        "text-delta",
+        "text-end",
+        "finish-step",
+        "finish",
+    ]
+    marker = stream_parts[7]["data"]
+    assert (marker["attempt"], marker["model"]) == (1, MODEL)
+    message = replay(stream_parts)
+    texts = [part["text"] for part in message["parts"] if part["type"] == "text"]
+    assert texts == ["Let me check", "It is sunny."]  # two blocks, never one merged text
+    assert message["finishReason"] == "stop"

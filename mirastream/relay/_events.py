@@ -59,6 +59,10 @@ class EventFormat(Format):
             data["error"] = error
         return format_sse(json_text(data), event="tool-result")
 
+    def attempt(self, number: int, model: str, reason: str) -> str:
+        data = {"attempt": number, "model": model, "reason": reason}
+        return format_sse(json_text(data), event="attempt")
+
     def finish(self, stream: GroqStream | AsyncGroqStream) -> str:
         usage = stream.usage
         reasons = stream.finish_reasons

@@ -80,6 +80,14 @@ class Format:
         """A tool the relay ran returned ``output``, or raised (``error``)."""
         return ""
 
+    def attempt(self, number: int, model: str, reason: str) -> str:
+        """With ``reask=`` / ``fallback=``: the answer so far failed, attempt ``number`` begins.
+
+        What was sent of the failed attempt is not taken back: the page should set it
+        aside (``reason`` says why it failed) and show the new attempt's text instead.
+        """
+        return ""
+
     def finish(self, stream: GroqStream | AsyncGroqStream) -> str:
         """The stream ended normally: finish reason, usage and cost are known."""
         return ""

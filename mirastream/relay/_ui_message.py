@@ -11,6 +11,10 @@ header (:data:`UI_MESSAGE_STREAM_HEADERS`). One call is one step of one message:
      [tool-output-available (or tool-output-error)]]...,
     finish-step, finish, [DONE]
 
+With ``reask=`` / ``fallback=``, a new attempt after text was sent closes the step and
+sends ``data-attempt`` (``{"attempt", "model", "reason"}``) before the next
+``start-step``: the protocol cannot take parts back, so the page hides what came before.
+
 An error, before or during the stream, is ``error`` then ``[DONE]``: the SDK's client
 turns it into ``useChat``'s ``error`` and stops reading, so nothing else is sent.
 
@@ -134,6 +138,18 @@ class UIMessageFormat(Format):
         if error is not None:
             return _part({"type": "tool-output-error", "toolCallId": call_id, "errorText": error})
         return _part({"type": "tool-output-available", "toolCallId": call_id, "output": output})
+
+    def attempt(self, number: int, model: str, reason: str) -> str:
+        # The protocol cannot take parts back: the failed attempt is its own step, and a
+        # data part (``data-attempt``, which useChat keeps in message.parts) marks where
+        # the next one starts, so a page can hide what came before it.
+        data = {"attempt": number, "model": model, "reason": reason}
+        return (
+            self._close_block()
+            + _part({"type": "finish-step"})
+            + _part({"type": "data-attempt", "data": data})
+            + _part({"type": "start-step"})
+        )
 
     def finish(self, stream: GroqStream | AsyncGroqStream) -> str:
         events = self._close_block() + _part({"type": "finish-step"})

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from mirastream._stream import AsyncGroqStream, GroqStream
 from mirastream.errors import MirastreamError, ToolCallError
+from mirastream.recovery._recovering import AttemptStart
 from mirastream.relay._format import During, Format, default_error_message
 
 if TYPE_CHECKING:
@@ -77,7 +78,12 @@ class Relay:
     def chunk(self, response_chunk: GroqCallResponseChunk) -> str:
         """The events of one chunk: reasoning, text and tool-call pieces."""
         choices = response_chunk.chunk.choices
-        if not choices:
+        if not choices:  # usage only, or a new attempt (reask=, fallback=): no delta
+            if isinstance(response_chunk, AttemptStart):
+                self._calls.clear()  # the failed attempt's calls are not this one's
+                error = response_chunk.error
+                reason = self._message(error)
+                return self.format.attempt(response_chunk.attempt, response_chunk.model, reason)
             return ""
         delta = choices[0].delta
         events = ""
