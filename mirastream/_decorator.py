@@ -222,6 +222,12 @@ def groq_call(
 
         if structured not in MODES:
             raise ValueError(f"structured must be one of {MODES}, got {structured!r}")
+    recovery = Recovery(reask, tuple(fallback or ()))
+    if recovery.active and isinstance(stream, dict) and stream.get("partial_tools"):
+        # A recovering stream yields complete tools only: say so rather than drop it.
+        raise TypeError(
+            "stream={'partial_tools': True} cannot be combined with reask= or fallback="
+        )
     call = _Call(
         model,
         stream=stream,
@@ -232,6 +238,6 @@ def groq_call(
         client=client,
         call_params=call_params,
         structured=structured,
-        recovery=Recovery(reask, tuple(fallback or ())),
+        recovery=recovery,
     )
     return call.decorate

@@ -400,3 +400,13 @@ def test_settings_are_checked() -> None:
 
 
 _: Callable[..., Any] = groq_call
+
+
+def test_partial_tools_with_recovery_is_refused() -> None:
+    from mirastream import groq_call
+
+    with pytest.raises(TypeError, match="partial_tools"):
+        groq_call(BIG, stream={"partial_tools": True}, reask=1)
+    with pytest.raises(TypeError, match="partial_tools"):
+        groq_call(BIG, stream={"partial_tools": True}, fallback=[SMALL])
+    groq_call(BIG, stream={"partial_tools": True})  # alone, it is fine
