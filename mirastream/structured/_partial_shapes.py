@@ -116,9 +116,9 @@ def convert(shape: Shape, value: Any) -> Any:
     return shape.scalar(value)
 
 
-_object_setattr = object.__setattr__
 _new = object.__new__
 # BaseModel's own slots, set through their descriptors (the hot path of every partial).
+_set_dict = BaseModel.__dict__["__dict__"].__set__  # cheaper than object.__setattr__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
@@ -185,7 +185,11 @@ class _ModelShape(Shape):
 
     def build_object(self, items: dict[str, Any], key: str | None, child: Any) -> Any:
         if child is not MISSING and key is not None:  # one build each: this runs per partial
-            values = {**self.template, **items, key: child}
+            if items:
+                values = {**self.template, **items, key: child}
+            else:  # the first member still arriving (a long first string): one copy
+                values = self.template.copy()
+                values[key] = child
             fields_set = {*items, key}
         else:
             values = {**self.template, **items}
@@ -198,7 +202,7 @@ class _ModelShape(Shape):
         # minus its per-field alias and default handling (every field is in `values`).
         # The slots are set through their descriptors: a third cheaper than setattr.
         instance = _new(model)
-        _object_setattr(instance, "__dict__", values)
+        _set_dict(instance, values)
         _set_fields_set(instance, fields_set)
         _set_extra(instance, {} if self._extra_allowed else None)
         _set_private(instance, None)
