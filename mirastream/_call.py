@@ -28,7 +28,8 @@ from pydantic import BaseModel
 from mirastream._context import METADATA_ATTRIBUTE, CallContext
 from mirastream._observe import Observer, begin
 from mirastream._results import GroqCallResponse
-from mirastream._stream import AsyncGroqStream, GroqStream, _now_ms
+from mirastream._stream import AsyncGroqStream, GroqStream
+from mirastream._stream_state import _now_ms
 from mirastream.groq import AsyncGroq, Groq
 from mirastream.groq._ratelimits import RateLimits
 from mirastream.prompts._prompts import (

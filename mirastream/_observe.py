@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mirastream._results import GroqCallResponse
-    from mirastream._stream import _StreamState
+    from mirastream._stream_state import _StreamState
 
 __all__ = [
     "CallStart",

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from mirastream._costs import CostMetadata
 from mirastream._results import GroqCallResponseChunk
-from mirastream._stream import AsyncGroqStream, GroqStream, Pair, _StreamState
+from mirastream._stream import AsyncGroqStream, GroqStream
+from mirastream._stream_state import Pair, _StreamState
 from mirastream.errors import (
     APIStreamError,
     StreamInterruptedError,

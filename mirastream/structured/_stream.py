@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
     from mirastream._costs import CostMetadata
     from mirastream._results import GroqCallResponse
-    from mirastream._stream import AsyncGroqStream, GroqStream, _StreamState
+    from mirastream._stream import AsyncGroqStream, GroqStream
+    from mirastream._stream_state import _StreamState
     from mirastream.groq.types import CompletionUsage
     from mirastream.recovery._attempts import Attempt
     from mirastream.structured._modes import StructuredMode

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import jiter
 
-from mirastream._stream import AsyncGroqStream, GroqStream, Pair
+from mirastream._stream import AsyncGroqStream, GroqStream
+from mirastream._stream_state import Pair
 
 if TYPE_CHECKING:
     from mirastream.groq.types import ChatCompletionChunk

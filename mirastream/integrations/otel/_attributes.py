@@ -17,7 +17,7 @@ import httpx
 if TYPE_CHECKING:
     from mirastream._observe import CallStart
     from mirastream._results import GroqCallResponse
-    from mirastream._stream import _StreamState
+    from mirastream._stream_state import _StreamState
 
 __all__ = [
     "PROVIDER",

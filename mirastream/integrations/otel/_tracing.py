@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import SpanProcessor
 
     from mirastream._results import GroqCallResponse
-    from mirastream._stream import _StreamState
+    from mirastream._stream_state import _StreamState
 
 __all__ = ["configure", "instrument", "uninstrument", "with_otel"]
 
