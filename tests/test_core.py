@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator, Iterator
 from enum import Enum
 from typing import Annotated, Any, Literal, cast
 
 import pytest
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
-from test_call import Driver, asyncify
+from test_call import Driver, anyio_backend, asyncify, drv, srv
 
 import mirastream
 from mirastream import StructuredOutputError, ToolCallError, groq_call, llm
@@ -43,27 +42,9 @@ from mirastream.prompts._prompts import PromptError
 from mirastream.testing import ErrorReply, GroqServer, ToolCall, script
 
 pytestmark = pytest.mark.anyio
+__all__ = ["anyio_backend", "drv", "srv"]  # fixtures, imported for pytest
 MODEL = "llama-3.3-70b-versatile"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 8
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["sync", "async"])
-async def drv(request: pytest.FixtureRequest, anyio_backend: str) -> AsyncIterator[Driver]:
-    driver = Driver(request.param)
-    yield driver
-    await driver.aclose()
-
-
-@pytest.fixture
-def srv() -> Iterator[GroqServer]:
-    with GroqServer() as server:
-        yield server
-        assert server.errors == []
 
 
 async def call(drv: Driver, srv: GroqServer, fn: Any, *args: Any, **settings: Any) -> Any:
